@@ -1,0 +1,84 @@
+"""Optimizers and their registry.
+
+Built-in names map to ``"module:Class"`` strings imported on first use. Third-party optimizers
+plug in three ways: :func:`register_optimizer` in code, the entry-point group
+``hpobench.optimizers`` in a package's metadata, or ``module:Class`` given as the name on the
+command line.
+
+Example:
+    >>> from hpobench.space import Space, Float
+    >>> opt = get_optimizer("random", Space([Float("x", 0, 1)]), seed=1)
+    >>> opt.ask().id
+    0
+"""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+from ..benchmarks import UnknownNameError, resolve
+from ..space import Space
+from .base import Capabilities, Optimizer, Trial
+
+__all__ = [
+    "Capabilities",
+    "Optimizer",
+    "Trial",
+    "get_optimizer",
+    "get_optimizer_class",
+    "optimizer_names",
+    "register_optimizer",
+]
+
+ENTRY_POINT_GROUP = "hpobench.optimizers"
+
+_REGISTRY: dict[str, Any] = {
+    "random": "hpobench.optimizers.random_search:RandomSearch",
+}
+
+
+def register_optimizer(name: str, cls: Any) -> None:
+    """Register an :class:`Optimizer` subclass (or ``"module:Class"``) under ``name``."""
+    _REGISTRY[name] = cls
+
+
+def _entry_points() -> dict[str, Any]:
+    try:
+        eps = metadata.entry_points(group=ENTRY_POINT_GROUP)
+    except TypeError:  # pragma: no cover - Python < 3.10 API
+        eps = metadata.entry_points().get(ENTRY_POINT_GROUP, [])
+    return {ep.name: ep for ep in eps}
+
+
+def optimizer_names(include_plugins: bool = True) -> list[str]:
+    """Registered names (built-ins first, then entry-point plug-ins)."""
+    names = list(_REGISTRY)
+    if include_plugins:
+        names += [n for n in _entry_points() if n not in _REGISTRY]
+    return names
+
+
+def get_optimizer_class(name: str) -> type[Optimizer]:
+    """Resolve a registered name, an entry-point name or ``module:Class`` to a class."""
+    if name in _REGISTRY:
+        return resolve(_REGISTRY[name])
+    eps = _entry_points()
+    if name in eps:
+        return eps[name].load()
+    if ":" in name:
+        try:
+            cls = resolve(name)
+        except (ImportError, AttributeError) as exc:
+            raise UnknownNameError(f"cannot import optimizer {name!r}: {exc}") from None
+        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+            raise UnknownNameError(f"{name!r} is not a subclass of hpobench.optimizers.Optimizer")
+        return cls
+    raise UnknownNameError(
+        f"unknown optimizer {name!r}; known: {', '.join(optimizer_names())} (or give module:Class)"
+    )
+
+
+def get_optimizer(name: str, space: Space, seed: int | None = 0, **options: Any) -> Optimizer:
+    """Build the optimizer registered as ``name`` on ``space``."""
+    return get_optimizer_class(name)(space, seed=seed, **options)
