@@ -35,6 +35,7 @@ ENTRY_POINT_GROUP = "hpobench.optimizers"
 
 _REGISTRY: dict[str, Any] = {
     "random": "hpobench.optimizers.random_search:RandomSearch",
+    "random-2x": "hpobench.optimizers.random_search:RandomTwice",
 }
 
 
