@@ -3,6 +3,10 @@
 Every function is a minimization problem. ``noise`` (a standard deviation) adds Gaussian
 observation noise seeded by the evaluation seed, the configuration and the budget, so that the
 same call gives the same value in any process; ``test_loss`` is always the noise-free value.
+
+``cpu_work`` (an iteration count, default 0) makes each evaluation spin a pure-Python loop of
+that many steps first: a deterministic, CPU-bound stand-in for an expensive objective, used to
+measure parallel throughput and to test interrupted runs.
 """
 
 from __future__ import annotations
@@ -85,6 +89,14 @@ def six_hump_camel(x1, x2):
 # -------------------------------------------------------------------------------- benchmarks
 
 
+def _spin(n: int) -> int:
+    """Burn CPU deterministically (holds the GIL, so threads do not help; processes do)."""
+    acc = 0
+    for i in range(n):
+        acc = (acc * 31 + i) & 0xFFFF
+    return acc
+
+
 class SyntheticBenchmark(Benchmark):
     """A closed-form function of named float inputs ``x0..x{d-1}`` (or ``x1, x2``).
 
@@ -95,10 +107,13 @@ class SyntheticBenchmark(Benchmark):
     kind = "synthetic"
     minimizers: list[list[float]] = []
 
-    def __init__(self, noise: float = 0.0):
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
         if noise < 0:
             raise ValueError(f"noise must be >= 0, got {noise}")
+        if cpu_work < 0:
+            raise ValueError(f"cpu_work must be >= 0, got {cpu_work}")
         self.noise = float(noise)
+        self.cpu_work = int(cpu_work)
 
     def f(self, x: np.ndarray, budget: float | None = None) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -113,6 +128,8 @@ class SyntheticBenchmark(Benchmark):
         return self.noise * float(rng.standard_normal())
 
     def _evaluate(self, config, budget, seed, **kwargs) -> Result:
+        if self.cpu_work:
+            _spin(self.cpu_work)
         x = self.vector(config)
         clean = float(self.f(x, budget))
         target = float(self.f(x, None)) if self.fidelity is not None else clean
@@ -132,8 +149,8 @@ class Branin(SyntheticBenchmark):
     optimum = 0.39788735772973816
     minimizers = [[-math.pi, 12.275], [math.pi, 2.275], [9.42478, 2.475]]
 
-    def __init__(self, noise: float = 0.0):
-        super().__init__(noise)
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
+        super().__init__(noise, cpu_work)
         self.space = _box([(-5.0, 10.0), (0.0, 15.0)], ["x1", "x2"])
 
     def f(self, x, budget=None):
@@ -147,8 +164,8 @@ class Hartmann3(SyntheticBenchmark):
     optimum = -3.86278214782076
     minimizers = [[0.114614, 0.555649, 0.852547]]
 
-    def __init__(self, noise: float = 0.0):
-        super().__init__(noise)
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
+        super().__init__(noise, cpu_work)
         self.space = _box([(0.0, 1.0)] * 3)
 
     def f(self, x, budget=None):
@@ -162,8 +179,8 @@ class Hartmann6(SyntheticBenchmark):
     optimum = -3.3223680114155147
     minimizers = [[0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573]]
 
-    def __init__(self, noise: float = 0.0):
-        super().__init__(noise)
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
+        super().__init__(noise, cpu_work)
         self.space = _box([(0.0, 1.0)] * 6)
 
     def f(self, x, budget=None):
@@ -174,8 +191,8 @@ class _DimBenchmark(SyntheticBenchmark):
     default_dim = 4
     bounds: tuple[float, float] = (0.0, 1.0)
 
-    def __init__(self, dim: int | None = None, noise: float = 0.0):
-        super().__init__(noise)
+    def __init__(self, dim: int | None = None, noise: float = 0.0, cpu_work: int = 0):
+        super().__init__(noise, cpu_work)
         dim = self.default_dim if dim is None else int(dim)
         if dim < 1 or (isinstance(self, Rosenbrock) and dim < 2):
             raise ValueError(f"{self.name}: dim must be >= {2 if isinstance(self, Rosenbrock) else 1}, got {dim}")
@@ -254,8 +271,8 @@ class GoldsteinPrice(SyntheticBenchmark):
     optimum = 3.0
     minimizers = [[0.0, -1.0]]
 
-    def __init__(self, noise: float = 0.0):
-        super().__init__(noise)
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
+        super().__init__(noise, cpu_work)
         self.space = _box([(-2.0, 2.0)] * 2, ["x1", "x2"])
 
     def f(self, x, budget=None):
@@ -269,8 +286,8 @@ class SixHumpCamel(SyntheticBenchmark):
     optimum = -1.0316284534898774
     minimizers = [[0.08984201368301331, -0.7126564032704135], [-0.08984201368301331, 0.7126564032704135]]
 
-    def __init__(self, noise: float = 0.0):
-        super().__init__(noise)
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
+        super().__init__(noise, cpu_work)
         self.space = _box([(-3.0, 3.0), (-2.0, 2.0)], ["x1", "x2"])
 
     def f(self, x, budget=None):
@@ -289,8 +306,8 @@ class _MultiFidelity(SyntheticBenchmark):
 
     can_continue = True
 
-    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0):
-        super().__init__(noise)
+    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0, cpu_work: int = 0):
+        super().__init__(noise, cpu_work)
         if not (0 < min_budget <= max_budget):
             raise ValueError(f"{self.name}: need 0 < min_budget <= max_budget, got {min_budget}, {max_budget}")
         self.fidelity = Fidelity("budget", float(min_budget), float(max_budget), "units")
@@ -307,8 +324,8 @@ class MFBranin(_MultiFidelity):
     optimum = Branin.optimum
     minimizers = Branin.minimizers
 
-    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0):
-        super().__init__(max_budget, min_budget, noise)
+    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0, cpu_work: int = 0):
+        super().__init__(max_budget, min_budget, noise, cpu_work)
         self.space = _box([(-5.0, 10.0), (0.0, 15.0)], ["x1", "x2"])
 
     def f(self, x, budget=None):
@@ -328,8 +345,8 @@ class MFHartmann3(_MultiFidelity):
     minimizers = Hartmann3.minimizers
     A, P = HARTMANN3_A, HARTMANN3_P
 
-    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0):
-        super().__init__(max_budget, min_budget, noise)
+    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0, cpu_work: int = 0):
+        super().__init__(max_budget, min_budget, noise, cpu_work)
         self.space = _box([(0.0, 1.0)] * self.A.shape[1])
 
     def f(self, x, budget=None):
