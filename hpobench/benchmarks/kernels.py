@@ -33,9 +33,17 @@ import scipy.linalg
 
 from ..space import Categorical, Float, Int, Space
 from .base import Benchmark, Fidelity, Result, stable_seed
-from .datasets import DATASETS, DataMissingError, Split, dataset_present, load_dataset
+from .datasets import DATASETS, Split, dataset_present, load_dataset
 
-__all__ = ["KernelLeastSquares", "RandomFeatures", "TRAIN_SIZES"]
+__all__ = [
+    "KernelLeastSquares",
+    "RandomFeatures",
+    "KernelLSMNIST1D",
+    "KernelLSDigits",
+    "RandomFeaturesMNIST1D",
+    "RandomFeaturesDigits",
+    "TRAIN_SIZES",
+]
 
 #: Training-set size of each data set's fixed split (see :mod:`~hpobench.benchmarks.datasets`);
 #: fixes R without loading the data, so ``hpobench list`` works where the files are missing.
@@ -436,3 +444,35 @@ class RandomFeatures(_DataBenchmark):
         super().close()
         self._features = {}
         self._prepared = {}
+
+
+# ------------------------------------------------------------------ registered variants
+# One class per registered name, so the registry can name them as "module:Class" strings.
+
+
+class KernelLSMNIST1D(KernelLeastSquares):
+    """``kernel-ls-mnist1d``: :class:`KernelLeastSquares` on MNIST-1D (R = 30 × 100 points)."""
+
+    def __init__(self, **options):
+        super().__init__(dataset="mnist1d", **options)
+
+
+class KernelLSDigits(KernelLeastSquares):
+    """``kernel-ls-digits``: :class:`KernelLeastSquares` on scikit-learn's digits (R = 11 × ≈98 points)."""
+
+    def __init__(self, **options):
+        super().__init__(dataset="digits", **options)
+
+
+class RandomFeaturesMNIST1D(RandomFeatures):
+    """``random-features-mnist1d``: :class:`RandomFeatures` on MNIST-1D (R = 100 × 100 features)."""
+
+    def __init__(self, **options):
+        super().__init__(dataset="mnist1d", **options)
+
+
+class RandomFeaturesDigits(RandomFeatures):
+    """``random-features-digits``: :class:`RandomFeatures` on scikit-learn's digits (R = 100 × 100 features)."""
+
+    def __init__(self, **options):
+        super().__init__(dataset="digits", **options)

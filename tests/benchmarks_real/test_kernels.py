@@ -30,6 +30,15 @@ def isolated_cache(tmp_path_factory):
     mp.undo()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_blas_thread():
+    # a multi-threaded BLAS on a busy machine is many times slower on these small solves
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        yield
+
+
 @pytest.fixture(scope="module")
 def kls_digits():
     return KernelLeastSquares("digits")
@@ -242,3 +251,13 @@ def test_rf_mnist1d_small_budget():
     b = RandomFeatures("mnist1d")
     r = b.evaluate({"preprocessor": "standardize", "lambda": 1.0, "gamma": 0.01}, budget=10, seed=0)
     assert r.info["n_features"] == 1000 and r.loss < 0.7, r
+
+
+def test_registered_variants():
+    from hpobench.benchmarks.kernels import KernelLSDigits, KernelLSMNIST1D, RandomFeaturesDigits, RandomFeaturesMNIST1D
+
+    assert KernelLSMNIST1D().name == "kernel-ls-mnist1d" and KernelLSDigits().name == "kernel-ls-digits"
+    assert RandomFeaturesMNIST1D().name == "random-features-mnist1d"
+    rf = RandomFeaturesDigits(max_features=500)
+    assert rf.name == "random-features-digits" and rf.fidelity.max == 5
+    assert KernelLSDigits(max_train=300).fidelity.max == 3
