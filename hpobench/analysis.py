@@ -80,7 +80,7 @@ def incumbent_trace(records: list[dict], optimum: float | None = None, max_budge
     regret = inc_test - optimum if optimum is not None else np.full(n, np.nan)
     return Trace(
         x_evals=np.arange(1, n + 1, dtype=float),
-        x_resource=np.array([float(r.get("resource_R", i + 1)) for i, r in enumerate(records)]),
+        x_resource=np.array([float(r["resource_R"]) if r.get("resource_R") is not None else float(i + 1) for i, r in enumerate(records)]),
         best_loss=best,
         incumbent_test=inc_test,
         regret=regret,

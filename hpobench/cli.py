@@ -31,7 +31,7 @@ DEFAULT_STUDY = {
     "budget": "30R",
 }
 #: Optimizers left out of the default study (variants of others that add nothing on its scale).
-DEFAULT_EXCLUDE = ("gp-ml",)
+DEFAULT_EXCLUDE = ("gp-ml", "sh")  # gp-ml: a variant of gp; sh: same as bracket-s4 by default
 
 
 class UsageError(Exception):
@@ -427,6 +427,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("hpobench: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `hpobench ... | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

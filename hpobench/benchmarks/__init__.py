@@ -52,6 +52,10 @@ _REGISTRY: dict[str, str | Callable[..., Benchmark]] = {
     "mf-hartmann3": "hpobench.benchmarks.synthetic:MFHartmann3",
     "mf-hartmann6": "hpobench.benchmarks.synthetic:MFHartmann6",
     "counting-ones": "hpobench.benchmarks.synthetic:CountingOnes",
+    "kernel-ls-mnist1d": "hpobench.benchmarks.kernels:KernelLSMNIST1D",
+    "kernel-ls-digits": "hpobench.benchmarks.kernels:KernelLSDigits",
+    "random-features-mnist1d": "hpobench.benchmarks.kernels:RandomFeaturesMNIST1D",
+    "random-features-digits": "hpobench.benchmarks.kernels:RandomFeaturesDigits",
 }
 
 

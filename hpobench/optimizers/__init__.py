@@ -14,6 +14,8 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import re
 from importlib import metadata
 from typing import Any
 
@@ -36,7 +38,19 @@ ENTRY_POINT_GROUP = "hpobench.optimizers"
 _REGISTRY: dict[str, Any] = {
     "random": "hpobench.optimizers.random_search:RandomSearch",
     "random-2x": "hpobench.optimizers.random_search:RandomTwice",
+    "smac": "hpobench.optimizers.smac:SMAC",
+    "tpe": "hpobench.optimizers.tpe:TPE",
+    "hyperband": "hpobench.optimizers.hyperband:Hyperband",
+    "sh": "hpobench.optimizers.hyperband:SuccessiveHalving",
+    "bracket-s4": "hpobench.optimizers.hyperband:BracketRepeat",
+    "hyperband-inf": "hpobench.optimizers.hyperband:HyperbandInfinite",
 }
+
+#: Parametrized names: ``bracket-s<k>`` is the paper's "bracket s=k" baseline (one
+#: Successive Halving bracket repeated), built as ``BracketRepeat(..., s=k)``.
+_PATTERNS: list[tuple[re.Pattern, str, str]] = [
+    (re.compile(r"^bracket-s(\d+)$"), "hpobench.optimizers.hyperband:BracketRepeat", "s"),
+]
 
 
 def register_optimizer(name: str, cls: Any) -> None:
@@ -60,8 +74,26 @@ def optimizer_names(include_plugins: bool = True) -> list[str]:
     return names
 
 
+@functools.lru_cache(maxsize=None)
+def _bound_subclass(target: str, key: str, value: int) -> type[Optimizer]:
+    """A subclass of ``target`` with ``key=value`` fixed, named after the pattern (so that
+    ``bracket-s3`` is a class of its own, with the same capabilities, that compare can build)."""
+    base = resolve(target)
+
+    def __init__(self, space, seed=0, fidelity=None, **options):
+        options.setdefault(key, value)
+        base.__init__(self, space, seed=seed, fidelity=fidelity, **options)
+
+    return type(f"{base.__name__}_{key}{value}", (base,), {"__init__": __init__, "__doc__": base.__doc__, "__module__": base.__module__})
+
+
 def get_optimizer_class(name: str) -> type[Optimizer]:
-    """Resolve a registered name, an entry-point name or ``module:Class`` to a class."""
+    """Resolve a registered name, a parametrized name (``bracket-s3``), an entry-point name
+    or ``module:Class`` to a class."""
+    for pattern, target, key in _PATTERNS:
+        m = pattern.match(name)
+        if m:
+            return _bound_subclass(target, key, int(m.group(1)))
     if name in _REGISTRY:
         return resolve(_REGISTRY[name])
     eps = _entry_points()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .base import Capabilities, Optimizer
 
 
@@ -31,6 +33,12 @@ class RandomTwice(RandomSearch):
     """
 
     name = "random-2x"
+
+    def __init__(self, space, seed=0, fidelity=None):
+        super().__init__(space, seed=seed, fidelity=fidelity)
+        # Its own stream, independent of `random` with the same seed (the authors paired
+        # random-search trials of other seeds), so the two are not copies of each other.
+        self.rng = np.random.default_rng(np.random.SeedSequence([0 if seed is None else seed, 2]))
 
     def _ask(self):
         return self.new_trial(self.space.sample(self.rng), resource_scale=0.5)

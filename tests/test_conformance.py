@@ -1,0 +1,111 @@
+"""The conformance suite: every registered optimizer passes it, and it catches broken ones."""
+
+import numpy as np
+import pytest
+
+from hpobench.optimizers import get_optimizer_class, optimizer_names
+from hpobench.optimizers.base import Capabilities, Optimizer
+from hpobench.optimizers.random_search import RandomSearch
+from hpobench.testing import check_optimizer, conformance_checks
+
+#: Options that keep the heavier model-based optimizers quick inside the suite; their full
+#: defaults are exercised by their own tests.
+FAST_OPTIONS = {
+    "gp": {"grid_size": 1000, "burnin": 20},
+    "gp-ml": {"grid_size": 1000},
+    "smac": {"n_random_candidates": 500},
+}
+
+
+#: The suite's fidelity has R = 27 units (s_max = 3 at eta = 3), so the paper's bracket-s4
+#: baseline is checked as the same class with the largest bracket that R allows.
+SUBSTITUTE = {"bracket-s4": "bracket-s3"}
+
+
+def _cases():
+    for name in optimizer_names(include_plugins=False):
+        cls = get_optimizer_class(SUBSTITUTE.get(name, name))
+        for check_name, fn, skip in conformance_checks(cls):
+            yield pytest.param(name, check_name, fn, skip, id=f"{name}-{check_name}")
+
+
+@pytest.mark.parametrize("name, check_name, fn, skip", list(_cases()))
+def test_registered_optimizer_conforms(name, check_name, fn, skip):
+    if skip:
+        pytest.skip(skip)
+    cls = get_optimizer_class(SUBSTITUTE.get(name, name))
+    options = {k: v for k, v in FAST_OPTIONS.get(name, {}).items() if _accepts(cls, k)}
+    fn(cls, **options)
+
+
+def _accepts(cls, key):
+    import inspect
+
+    return key in inspect.signature(cls.__init__).parameters
+
+
+class GlobalRNG(Optimizer):
+    """Broken: draws from numpy's global RNG, so the seed does not fix the sequence."""
+
+    capabilities = Capabilities(conditional=True, dependent_bounds=True)
+
+    def _ask(self):
+        return self.space.decode(np.random.random(len(self.space)))
+
+
+class IgnoresConditions(Optimizer):
+    """Broken: fills every parameter, active or not."""
+
+    capabilities = Capabilities(conditional=True, dependent_bounds=True)
+
+    def _ask(self):
+        config = self.space.sample(self.rng)
+        for p in self.space.params:
+            config.setdefault(p.name, getattr(p, "low", None) if not hasattr(p, "choices") else p.choices[0])
+        return config
+
+
+class CrashesOnNaN(RandomSearch):
+    """Broken: cannot take a failed trial."""
+
+    def _tell(self, trial, result):
+        if not result.ok:
+            raise ValueError("nan!")
+
+
+class StringHash(Optimizer):
+    """Broken: seeds from hash() of a string, which differs between processes."""
+
+    capabilities = Capabilities(conditional=True, dependent_bounds=True)
+
+    def __init__(self, space, seed=0, fidelity=None):
+        super().__init__(space, seed=seed, fidelity=fidelity)
+        self.rng = np.random.default_rng(abs(hash(f"seed-{seed}")))
+
+    def _ask(self):
+        return self.space.sample(self.rng)
+
+
+@pytest.mark.parametrize(
+    "cls, failing",
+    [
+        (GlobalRNG, {"reproducible", "reproducible_in_other_process", "resume_by_replay"}),
+        (IgnoresConditions, {"conditional"}),
+        (CrashesOnNaN, {"failures"}),
+        (StringHash, {"reproducible_in_other_process"}),
+    ],
+)
+def test_suite_catches_broken_optimizers(cls, failing):
+    report = check_optimizer(cls, raise_on_failure=False)
+    assert {name for name, _ in report.failed} >= failing
+    with pytest.raises(AssertionError, match=cls.__name__):
+        check_optimizer(cls)
+
+
+def test_capabilities_skip_checks():
+    class NoConditions(RandomSearch):
+        capabilities = Capabilities(conditional=False, dependent_bounds=False, batch=False)
+
+    report = check_optimizer(NoConditions)
+    assert {n for n, _ in report.skipped} == {"conditional", "dependent_bounds", "batch"}
+    assert not report.failed
