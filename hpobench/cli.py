@@ -384,6 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true", help="continue the log in --out")
     s.add_argument("--benchmark-option", action="append", metavar="KEY=VALUE")
     s.add_argument("--optimizer-option", action="append", metavar="KEY=VALUE")
+    s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("compare", help="many optimizers x benchmarks x seeds, then tables and plots")
@@ -398,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--incumbent", choices=["any-budget", "max-budget"], default="any-budget", help="which losses define the incumbent")
     s.add_argument("--benchmark-option", action="append", metavar="[BENCHMARK.]KEY=VALUE")
     s.add_argument("--optimizer-option", action="append", metavar="[OPTIMIZER.]KEY=VALUE")
+    s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_compare)
 
@@ -406,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--eta", type=int, default=3)
     s.add_argument("--min-budget", type=float, default=1.0)
     s.add_argument("--rounding", default="ceil_formula", choices=["ceil_formula", "floor_table", "authors_code"])
+    s.add_argument("--n-max", type=int, help="cap on the configurations of the most exploratory bracket")
+    s.add_argument("--s-min", type=int, default=0, help="run only brackets s_max .. s_min")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_plan)
     return p
@@ -418,6 +422,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not getattr(args, "command", None):
             parser.print_help()
             return 2
+        if getattr(args, "data_dir", None):
+            if not Path(args.data_dir).is_dir():
+                raise UsageError(f"--data-dir {args.data_dir} is not a directory")
+            # Benchmarks (and Dask workers, which inherit the environment) read it from here.
+            os.environ["HPOBENCH_DATA_DIR"] = str(Path(args.data_dir).resolve())
         return int(args.func(args) or 0)
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)

@@ -145,3 +145,22 @@ def test_plugin_optimizer_by_module_path(tmp_path):
     assert proc.returncode == 0, proc.stderr
     recs = read_records(tmp_path / "o" / "branin" / "myplugin_Corner" / "seed-0.jsonl")
     assert [r["config"] for r in recs] == [{"x1": -5.0, "x2": 0.0}] * 3
+
+
+def test_plan_prints_the_papers_table_and_json():
+    text = hpobench("plan", "--max-budget", "81", "--eta", "3", "--rounding", "floor_table").stdout
+    assert "81@1 27@3 9@9 3@27 1@81" in text and "6@27 2@81" in text
+    data = json.loads(hpobench("plan", "--max-budget", "300", "--eta", "4", "--json").stdout)
+    assert len(data["brackets"]) == 5
+    bad = hpobench("plan", "--max-budget", "81", "--eta", "1", check=False)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_compare_prints_the_hyperband_plan_first(tmp_path):
+    proc = hpobench("compare", "--benchmarks", "mf-branin", "--optimizers", "hyperband,random", "--seeds", "2", "--budget", "3R", "--out", str(tmp_path / "o"))
+    assert "hyperband on mf-branin" in proc.stderr and "81@1" in proc.stderr
+    assert proc.stderr.index("81@1") < proc.stderr.index("compare in-process")
+    recs = read_records(tmp_path / "o" / "mf-branin" / "hyperband" / "seed-0.jsonl")
+    assert {r["budget"] for r in recs} >= {1.0, 3.0}
+    promoted = [r for r in recs if r["resume_from"] is not None]
+    assert promoted and all(r["charged"] == r["budget"] - r["resume_from"] for r in promoted)
