@@ -125,6 +125,16 @@ def _cholesky(k: np.ndarray) -> np.ndarray:
         raise
 
 
+def _psd_factor(k: np.ndarray) -> np.ndarray:
+    """A matrix ``f`` with ``f f^T = k`` for a covariance that may be singular (pending points
+    next to observed ones): Cholesky when it works, else a clipped eigendecomposition."""
+    try:
+        return sla.cholesky(k, lower=True, check_finite=False)
+    except sla.LinAlgError:
+        lam, q = np.linalg.eigh(0.5 * (k + k.T))
+        return q * np.sqrt(np.maximum(lam, 0.0))
+
+
 @dataclass(frozen=True)
 class GPHypers:
     """One setting of the GP hyperparameters (on the scale of the standardized losses)."""
@@ -188,7 +198,7 @@ class IntegratedEI:
                 kpp = h.amp2 * (corr[n:, n:] + JITTER * np.eye(len(pending)))
                 v = sla.solve_triangular(c11, kcp, lower=True, check_finite=False)
                 pend_mean = kcp.T @ a + h.mean
-                pend_chol = _cholesky(kpp - v.T @ v)
+                pend_chol = _psd_factor(kpp - v.T @ v)
                 fant = pend_mean[:, None] + pend_chol @ z
                 vals = np.vstack([np.repeat(y[:, None], z.shape[1], axis=1), fant])
                 best = np.min(vals, axis=0)

@@ -23,7 +23,7 @@ Example:
     >>> for _ in range(2000):
     ...     x = slice_sample_1d(x, lambda z: -0.5 * z * z, rng)
     ...     draws.append(x)
-    >>> abs(np.mean(draws)) < 0.15
+    >>> bool(abs(np.mean(draws)) < 0.15)
     True
 """
 
