@@ -27,8 +27,8 @@ from .storage import LogError
 #: of R so every method shares one axis. Sized to finish in under 2 minutes on 2 cores.
 DEFAULT_STUDY = {
     "benchmarks": ["branin", "hartmann6", "mf-hartmann6"],
-    "seeds": 3,
-    "budget": "20R",
+    "seeds": 5,
+    "budget": "30R",
 }
 #: Optimizers left out of the default study (variants of others that add nothing on its scale).
 DEFAULT_EXCLUDE = ("gp-ml", "sh")  # gp-ml: a variant of gp; sh: same as bracket-s4 by default

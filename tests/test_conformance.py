@@ -11,8 +11,8 @@ from hpobench.testing import check_optimizer, conformance_checks
 #: Options that keep the heavier model-based optimizers quick inside the suite; their full
 #: defaults are exercised by their own tests.
 FAST_OPTIONS = {
-    "gp": {"grid_size": 1000, "burnin": 20},
-    "gp-ml": {"grid_size": 1000},
+    "gp": {"grid_size": 256, "burnin": 10, "mcmc_iters": 3, "grid_subset": 3, "pending_samples": 20},
+    "gp-ml": {"grid_size": 256, "grid_subset": 3, "pending_samples": 20},
     "smac": {"n_random_candidates": 500},
 }
 

@@ -38,6 +38,8 @@ ENTRY_POINT_GROUP = "hpobench.optimizers"
 _REGISTRY: dict[str, Any] = {
     "random": "hpobench.optimizers.random_search:RandomSearch",
     "random-2x": "hpobench.optimizers.random_search:RandomTwice",
+    "gp": "hpobench.optimizers.gp:GPEIMCMC",
+    "gp-ml": "hpobench.optimizers.gp:GPEIML",
     "smac": "hpobench.optimizers.smac:SMAC",
     "tpe": "hpobench.optimizers.tpe:TPE",
     "hyperband": "hpobench.optimizers.hyperband:Hyperband",
