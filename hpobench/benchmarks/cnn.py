@@ -43,8 +43,14 @@ import numpy as np
 
 from ..schedules import SCHEDULE_NAMES, Schedule, StepDecay, make_schedule, set_lr
 from ..space import Categorical, Float, Int, Space
+from ..threads import passive_wait
 from .base import Benchmark, Fidelity, Result, config_key, stable_seed
 from .datasets import DATASETS, Split, cache_dir, dataset_present, load_cifar10, load_digits, load_mnist, load_mnist1d, load_svhn
+
+# OpenMP threads that spin between ops starve the other workers on a shared machine (measured:
+# 2 torch threads on 2 busy cores ran LeNet 5-15x slower with ACTIVE than PASSIVE waiting).
+# Only effective if torch is not loaded yet; an explicit OMP_WAIT_POLICY is respected.
+passive_wait()
 
 try:  # torch is an optional dependency (extra "cnn"); the module imports without it
     import torch

@@ -17,6 +17,9 @@ import time
 import numpy as np
 import pytest
 
+from hpobench.threads import passive_wait
+
+passive_wait()  # before torch is imported, where this module is the first to import it
 torch = pytest.importorskip("torch")
 
 from hpobench.benchmarks.base import config_key, stable_seed  # noqa: E402
