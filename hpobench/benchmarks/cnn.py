@@ -570,9 +570,10 @@ class TorchBenchmark(Benchmark):
 
 LENET_DATASETS = ("digits", "mnist1d", "mnist", "fashion-mnist")
 
-#: Default iterations per unit. Digits: measured ~17 ms per iteration on average over random
-#: configurations (1 thread), so one Hyperband outer loop (R = 81, eta = 3: 1,404 units with
-#: checkpoint continuation) is ~1,404 x 20 x 17 ms ~ 8 min on one core. MNIST / Fashion-MNIST
+#: Default iterations per unit. Digits: measured 13-17 ms per iteration on average over random
+#: configurations (1 thread), so one Hyperband outer loop (R = 81, eta = 3: 1,581 units with
+#: checkpoint continuation) is ~1,581 x 20 x 15 ms ~ 8 min of training; measured end to end at
+#: R = 27 on a busy 2-core machine: 0.41 s per unit, ~11 min at R = 81. MNIST / Fashion-MNIST
 #: use the CNN experiments' unit (100 mini-batches).
 LENET_ITERS_PER_UNIT = {"digits": 20, "mnist1d": 20, "mnist": 100, "fashion-mnist": 100}
 
