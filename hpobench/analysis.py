@@ -179,8 +179,10 @@ def load_study(out, at_max_only: bool = False) -> dict[str, dict[str, dict[int, 
 
 
 def summarize(out, at_max_only: bool = False, baseline: str = "random") -> StudySummary:
-    """Compute every number ``compare`` prints: median final regret (or loss) with quartiles,
-    mean rank, optimizer milliseconds per evaluation, p-value against ``baseline``, run count."""
+    """Compute every number ``compare`` prints: median final regret with quartiles (where the
+    optimum is known), the incumbent's final validation loss and test value, mean rank and the
+    p-value against ``baseline`` (both on regret, or on the test value where no optimum is
+    known), optimizer milliseconds per evaluation, run count."""
     study = load_study(out)
     traces: dict = {}
     table: dict = {}
@@ -207,12 +209,17 @@ def summarize(out, at_max_only: bool = False, baseline: str = "random") -> Study
         for opt in by_opt:
             vals = np.array(list(finals[opt].values()), dtype=float)
             losses = np.array(list(final_loss[opt].values()), dtype=float)
+            tests = np.array([t.incumbent_test[-1] if len(t.incumbent_test) else math.nan for t in traces[bench][opt].values()], dtype=float)
             times = np.concatenate([t.optimizer_time for t in traces[bench][opt].values()] or [np.zeros(0)])
             q = lambda a, p: float(np.nanpercentile(a, p)) if np.any(~np.isnan(a)) else math.nan  # noqa: E731
             table[bench][opt] = {
                 "median_final_regret": q(vals, 50) if optimum[bench] is not None else None,
                 "q25_final_regret": q(vals, 25) if optimum[bench] is not None else None,
                 "q75_final_regret": q(vals, 75) if optimum[bench] is not None else None,
+                # the incumbent's test value: what ranks and p-values use where no optimum is known
+                "median_final_test": q(tests, 50),
+                "q25_final_test": q(tests, 25),
+                "q75_final_test": q(tests, 75),
                 "median_final_loss": q(losses, 50),
                 "q25_final_loss": q(losses, 25),
                 "q75_final_loss": q(losses, 75),

@@ -326,10 +326,10 @@ def cmd_compare(args) -> int:
             continue
         rows = summary.table[bname]
         has_opt = summary.optimum[bname] is not None
-        t = Table(title=f"{bname}: final {'simple regret' if has_opt else 'incumbent loss'} after {budget.text} ({seeds} seeds)")
+        t = Table(title=f"{bname}: final {'simple regret' if has_opt else 'test loss of the incumbent'} after {budget.text} ({seeds} seeds)")
         for col in ("optimizer", "median [q25, q75]", "mean rank", "optimizer ms/eval", "p vs random", "runs"):
             t.add_column(col, justify="right" if col != "optimizer" else "left")
-        key = "final_regret" if has_opt else "final_loss"
+        key = "final_regret" if has_opt else "final_test"
         for oname, row in sorted(rows.items(), key=lambda kv: kv[1]["mean_rank"]):
             t.add_row(
                 oname,
@@ -343,7 +343,7 @@ def cmd_compare(args) -> int:
         png = incumbent_plot(summary.traces[bname], summary.axis[bname], summary.optimum[bname], f"{bname} ({budget.text}, {seeds} seeds)", out / f"{bname}.png")
         err.print(f"plot: {png}")
         payload["benchmarks"][bname] = {
-            o: {k: row[k] for k in ("median_final_regret", "median_final_loss", "mean_rank", "optimizer_ms_per_eval", "p_value_vs_random", "n_runs")}
+            o: {k: row[k] for k in ("median_final_regret", "median_final_loss", "median_final_test", "mean_rank", "optimizer_ms_per_eval", "p_value_vs_random", "n_runs")}
             for o, row in rows.items()
         }
     clean = json.loads(json.dumps(payload, default=float).replace("NaN", "null"))

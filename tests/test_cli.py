@@ -33,7 +33,7 @@ def test_compare_prints_table_json_and_writes_logs_and_plots(tmp_path):
     payload = json.loads(proc.stdout.strip().splitlines()[-1])
     assert payload["out"] == str(out)
     row = payload["benchmarks"]["branin"]["random"]
-    assert set(row) == {"median_final_regret", "median_final_loss", "mean_rank", "optimizer_ms_per_eval", "p_value_vs_random", "n_runs"}
+    assert set(row) == {"median_final_regret", "median_final_loss", "median_final_test", "mean_rank", "optimizer_ms_per_eval", "p_value_vs_random", "n_runs"}
     assert row["n_runs"] == 5 and row["median_final_regret"] > 0
     assert "branin: final simple regret" in proc.stderr and "random" in proc.stderr
     assert (out / "branin.png").stat().st_size > 1000 and (out / "hartmann6.png").exists()
