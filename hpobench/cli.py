@@ -20,6 +20,7 @@ from .benchmarks import UnknownNameError, benchmark_names, get_benchmark
 from .optimizers import get_optimizer_class, optimizer_names
 from .runner import BudgetError, parse_budget
 from .space import ConfigError
+from .parallel import ClusterError
 from .storage import LogError
 
 #: The study ``compare`` runs with no arguments: every registered optimizer, cheap synthetic
@@ -298,6 +299,10 @@ def cmd_compare(args) -> int:
     if not jobs:
         raise UsageError("no (benchmark, optimizer) pair can run; see the skipping messages above")
     preflight(jobs)
+    if args.scheduler:
+        from .parallel import connect
+
+        connect(args.scheduler).close()  # unreachable: one line and exit 2, before anything is written
     _make_out(out)
     for p in plans:
         err.print(p)
@@ -430,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
-    except (UsageError, UnknownNameError, BudgetError, LogError, ConfigError) as exc:
+    except (UsageError, UnknownNameError, BudgetError, LogError, ConfigError, ClusterError) as exc:
         print(f"hpobench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -60,6 +60,23 @@ class JobResult:
     log: str
 
 
+class ClusterError(RuntimeError):
+    """A Dask scheduler that cannot be reached."""
+
+
+def connect(scheduler: str, timeout: str = "10s"):
+    """A Dask client for ``scheduler``; :class:`ClusterError` with one clear line if unreachable."""
+    from dask.distributed import Client
+
+    try:
+        return Client(scheduler, timeout=timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(
+            f"cannot reach the Dask scheduler at {scheduler!r} ({type(exc).__name__}); give the address "
+            "a `dask scheduler` printed, e.g. tcp://host:8786, or use --workers N for a local cluster"
+        ) from None
+
+
 def preflight(jobs: Iterable[Job]) -> None:
     """Check every job's log before anything runs, so bad input changes nothing on disk.
 
@@ -110,7 +127,7 @@ def run_jobs(
 
     cluster = None
     if scheduler is not None:
-        client = Client(scheduler, timeout="10s")
+        client = connect(scheduler)
     else:
         # One thread per worker process: several training jobs on few cores must not
         # oversubscribe (torch + BLAS threads), and OMP_WAIT_POLICY=PASSIVE keeps idle OpenMP
@@ -153,4 +170,4 @@ def job_dict(job: Job) -> dict:
     return asdict(job)
 
 
-__all__ = ["Job", "JobResult", "LogError", "execute_job", "preflight", "run_jobs"]
+__all__ = ["ClusterError", "Job", "JobResult", "LogError", "connect", "execute_job", "preflight", "run_jobs"]

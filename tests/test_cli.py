@@ -153,7 +153,8 @@ def test_plan_prints_the_papers_table_and_json():
     data = json.loads(hpobench("plan", "--max-budget", "300", "--eta", "4", "--json").stdout)
     assert len(data["brackets"]) == 5
     bad = hpobench("plan", "--max-budget", "81", "--eta", "1", check=False)
-    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in bad.stderr
+    assert not (tmp_path / "x").exists()
 
 
 def test_compare_prints_the_hyperband_plan_first(tmp_path):
@@ -164,3 +165,16 @@ def test_compare_prints_the_hyperband_plan_first(tmp_path):
     assert {r["budget"] for r in recs} >= {1.0, 3.0}
     promoted = [r for r in recs if r["resume_from"] is not None]
     assert promoted and all(r["charged"] == r["budget"] - r["resume_from"] for r in promoted)
+
+
+def test_scheduler_runs_on_an_existing_dask_cluster(tmp_path):
+    from dask.distributed import LocalCluster
+
+    args = ["compare", "--benchmarks", "branin", "--optimizers", "random,tpe", "--seeds", "2", "--budget", "8"]
+    hpobench(*args, "--out", str(tmp_path / "local"))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        hpobench(*args, "--out", str(tmp_path / "remote"), "--scheduler", cluster.scheduler_address)
+    assert logs(tmp_path / "remote") == logs(tmp_path / "local") and len(logs(tmp_path / "remote")) == 4
+    bad = hpobench(*args, "--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:9", check=False, timeout=120)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in bad.stderr
+    assert not (tmp_path / "x").exists()
