@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from .benchmarks.base import Fidelity, Result
+from .benchmarks.spaces import kernel_ls_space, lenet_space
 from .optimizers.base import Optimizer, Trial
 from .space import Categorical, Float, Int, Space
 
@@ -51,28 +52,13 @@ def mixed_space() -> Space:
 
 
 def conditional_space() -> Space:
-    """The paper's kernel space: ``degree`` only for poly, ``coef0`` for poly and sigmoid."""
-    return Space(
-        [
-            Categorical("kernel", ["rbf", "poly", "sigmoid"]),
-            Float("C", 1e-3, 1e5, log=True),
-            Float("gamma", 1e-5, 10.0, log=True),
-            Int("degree", 2, 5, condition=("kernel", ["poly"])),
-            Float("coef0", -1.0, 1.0, condition=("kernel", ["poly", "sigmoid"])),
-        ]
-    )
+    """The paper's kernel space (Table 4): ``degree`` only for poly, ``coef0`` for poly and sigmoid."""
+    return kernel_ls_space()
 
 
 def dependent_space() -> Space:
-    """The paper's LeNet space: ``k1`` in ``[5, k2]``."""
-    return Space(
-        [
-            Float("lr", 1e-3, 1e-1, log=True),
-            Int("batch_size", 10, 1000, log=True),
-            Int("k2", 10, 60),
-            Int("k1", 5, "k2"),
-        ]
-    )
+    """The paper's LeNet space (Table 2): ``k1`` in ``[5, k2]``."""
+    return lenet_space()
 
 
 FIDELITY = Fidelity("budget", 1.0, 27.0, "units")

@@ -153,8 +153,7 @@ def test_plan_prints_the_papers_table_and_json():
     data = json.loads(hpobench("plan", "--max-budget", "300", "--eta", "4", "--json").stdout)
     assert len(data["brackets"]) == 5
     bad = hpobench("plan", "--max-budget", "81", "--eta", "1", check=False)
-    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in bad.stderr
-    assert not (tmp_path / "x").exists()
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "eta" in bad.stderr
 
 
 def test_compare_prints_the_hyperband_plan_first(tmp_path):

@@ -97,7 +97,6 @@ def test_crashing_objective_is_a_failed_trial(tmp_path):
 def test_resume_replays_and_continues(tmp_path):
     bench = get_benchmark("hartmann6")
     log = tmp_path / "h.jsonl"
-    full = run(bench, get_optimizer("random", bench.space, seed=5), "20", seed=5)
     run(bench, get_optimizer("random", bench.space, seed=5), "8", seed=5, log_path=log)
     with pytest.raises(LogError, match="already exists"):
         run(bench, get_optimizer("random", bench.space, seed=5), "20", seed=5, log_path=log)

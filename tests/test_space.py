@@ -7,24 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hpobench.space import Categorical, ConfigError, Float, Int, Space, SpaceError
-
-
-def lenet_space():
-    return Space([Float("lr", 1e-3, 1e-1, log=True), Int("batch_size", 10, 1000, log=True), Int("k2", 10, 60), Int("k1", 5, "k2")])
-
-
-def kernel_space():
-    return Space(
-        [
-            Categorical("preprocessor", ["min_max", "standardize", "normalize"]),
-            Categorical("kernel", ["rbf", "poly", "sigmoid"]),
-            Float("C", 1e-3, 1e5, log=True),
-            Float("gamma", 1e-5, 10.0, log=True),
-            Int("degree", 2, 5, condition=("kernel", ["poly"])),
-            Float("coef0", -1.0, 1.0, condition=("kernel", ["poly", "sigmoid"])),
-        ]
-    )
+from hpobench.benchmarks.spaces import kernel_ls_space as kernel_space
+from hpobench.benchmarks.spaces import lenet_space
+from hpobench.space import ConfigError, Float, Int, Space, SpaceError
 
 
 SPACES = [lenet_space, kernel_space]
@@ -70,7 +55,7 @@ def test_conditional_parameters_present_exactly_when_active(u):
 
 def test_encoding_includes_inactive_dimensions():
     space = kernel_space()
-    u = space.encode({"preprocessor": "min_max", "kernel": "rbf", "C": 1.0, "gamma": 0.1})
+    u = space.encode({"preprocessor": "min/max", "kernel": "rbf", "C": 1.0, "gamma": 0.1})
     assert u.shape == (6,) and u[4] == 0.5 and u[5] == 0.5
 
 
@@ -107,9 +92,9 @@ def test_validate_names_the_parameter(config, fragment):
 def test_validate_rejects_inactive_and_bad_choice():
     space = kernel_space()
     with pytest.raises(ConfigError, match="'degree' is inactive"):
-        space.validate({"preprocessor": "min_max", "kernel": "rbf", "C": 1.0, "gamma": 0.1, "degree": 3})
+        space.validate({"preprocessor": "min/max", "kernel": "rbf", "C": 1.0, "gamma": 0.1, "degree": 3})
     with pytest.raises(ConfigError, match="'kernel': 'linear' is not one of"):
-        space.validate({"preprocessor": "min_max", "kernel": "linear", "C": 1.0, "gamma": 0.1})
+        space.validate({"preprocessor": "min/max", "kernel": "linear", "C": 1.0, "gamma": 0.1})
 
 
 def test_space_definition_errors():
@@ -144,7 +129,7 @@ def test_neighbors_are_valid_one_exchange(make):
 
 def test_categorical_neighbors_cover_all_other_choices():
     space = kernel_space()
-    config = {"preprocessor": "min_max", "kernel": "rbf", "C": 1.0, "gamma": 0.1}
+    config = {"preprocessor": "min/max", "kernel": "rbf", "C": 1.0, "gamma": 0.1}
     neigh = space.neighbors(config, np.random.default_rng(0))
     kernels = {n["kernel"] for n in neigh}
     assert kernels == {"rbf", "poly", "sigmoid"}

@@ -42,10 +42,11 @@ from typing import Any
 import numpy as np
 
 from ..schedules import SCHEDULE_NAMES, Schedule, StepDecay, make_schedule, set_lr
-from ..space import Categorical, Float, Int, Space
+from ..space import Categorical, Space
 from ..threads import passive_wait
 from .base import Benchmark, Fidelity, Result, config_key, stable_seed
 from .datasets import DATASETS, Split, cache_dir, dataset_present, load_cifar10, load_digits, load_mnist, load_mnist1d, load_svhn
+from .spaces import cuda_convnet_space, lenet_params
 
 # OpenMP threads that spin between ops starve the other workers on a shared machine (measured:
 # 2 torch threads on 2 busy cores ran LeNet 5-15x slower with ACTIVE than PASSIVE waiting).
@@ -635,12 +636,7 @@ class LeNetBenchmark(TorchBenchmark):
         self.activation = activation
         self.padding = padding or ("valid" if dataset in ("mnist", "fashion-mnist") else "same")
         self.data_seed = int(data_seed)
-        params = [
-            Float("lr", 1e-3, 1e-1, log=True),
-            Int("batch_size", 10, 1000, log=True),
-            Int("k2", 10, 60),
-            Int("k1", 5, "k2"),
-        ]
+        params = lenet_params()
         if self.search_schedule:
             params.append(Categorical("schedule", list(SCHEDULE_NAMES)))
         self.space = Space(params)
@@ -773,18 +769,7 @@ class CudaConvnetBenchmark(TorchBenchmark):
         self.name = f"cnn-{dataset}"
         self.batch = int(batch)
         self.use_extra = bool(use_extra)
-        self.space = Space(
-            [
-                Float("lr", 5e-5, 5.0, log=True),
-                Float("conv1_l2", 5e-5, 5.0, log=True),
-                Float("conv2_l2", 5e-5, 5.0, log=True),
-                Float("conv3_l2", 5e-5, 5.0, log=True),
-                Float("fc4_l2", 5e-3, 500.0, log=True),
-                Int("lr_reductions", 0, 3),
-                Float("lrn_scale", 5e-6, 5.0, log=True),
-                Float("lrn_power", 0.01, 3.0),
-            ]
-        )
+        self.space = cuda_convnet_space()
 
     def signature(self) -> str:
         return f"{super().signature()}|batch={self.batch}|extra={self.use_extra}"

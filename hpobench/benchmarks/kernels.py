@@ -31,9 +31,10 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from ..space import Categorical, Float, Int, Space
+from ..space import Categorical, Float, Space
 from .base import Benchmark, Fidelity, Result, stable_seed
 from .datasets import DATASETS, Split, dataset_present, load_dataset
+from .spaces import kernel_ls_space
 
 __all__ = [
     "KernelLeastSquares",
@@ -215,16 +216,7 @@ class KernelLeastSquares(_DataBenchmark):
         self.R = max(1, round(self.n_max / 100))
         self.name = f"kernel-ls-{dataset}"
         self.fidelity = Fidelity("n_train", 1, self.R, unit=f"x{self.n_max / self.R:.4g} training points")
-        self.space = Space(
-            [
-                Categorical("preprocessor", ["min/max", "standardize", "normalize"]),
-                Categorical("kernel", ["rbf", "poly", "sigmoid"]),
-                Float("C", 1e-3, 1e5, log=True),
-                Float("gamma", 1e-5, 10.0, log=True),
-                Int("degree", 2, 5, condition=("kernel", ["poly"])),
-                Float("coef0", -1.0, 1.0, condition=("kernel", ["poly", "sigmoid"])),
-            ]
-        )
+        self.space = kernel_ls_space()
 
     def n_points(self, budget: float, n_available: int | None = None) -> int:
         """Training points used at ``budget`` (at least 2)."""

@@ -2,7 +2,6 @@
 
 import time
 
-import numpy as np
 
 from conftest import median_seconds
 from hpobench import get_benchmark, get_optimizer
