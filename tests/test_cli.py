@@ -177,3 +177,21 @@ def test_scheduler_runs_on_an_existing_dask_cluster(tmp_path):
     bad = hpobench(*args, "--out", str(tmp_path / "x"), "--scheduler", "tcp://127.0.0.1:9", check=False, timeout=120)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and "cannot reach the Dask scheduler" in bad.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_ctrl_c_keeps_the_logs_and_says_how_to_resume(tmp_path):
+    out = tmp_path / "o"
+    args = ["compare", "--benchmarks", "branin", "--optimizers", "random", "--seeds", "1", "--budget", "120", "--benchmark-option", "cpu_work=150000", "--out", str(out)]
+    proc = subprocess.Popen([sys.executable, "-m", "hpobench", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = out / "branin" / "random" / "seed-0.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and (not log.exists() or len(log.read_bytes().splitlines()) < 5):
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "--resume" in err and "Traceback" not in err
+    kept = read_records(log)
+    assert 5 <= len(kept) < 120
+    hpobench(*args, "--resume")  # continues from the kept lines
+    assert [r["trial"] for r in read_records(log)] == list(range(120))
+    assert read_records(log)[: len(kept)] == kept
