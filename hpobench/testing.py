@@ -75,6 +75,19 @@ def objective(space: Space, config: dict, budget: float | None = None) -> float:
     return loss
 
 
+def kernel_objective(config: dict) -> float:
+    """A deterministic loss on :func:`conditional_space` whose every branch is plausible: it
+    prefers the poly kernel with a small ``coef0``, degree 3, C near 10 and gamma near 0.01, so a
+    model-based optimizer should concentrate there (used by the optimizers' own tests)."""
+    loss = (math.log10(config["C"]) - 1.0) ** 2 / 10 + (math.log10(config["gamma"]) + 2.0) ** 2 / 20
+    loss += {"rbf": 0.3, "poly": 0.0, "sigmoid": 0.6}[config["kernel"]]
+    if "coef0" in config:
+        loss += 0.2 * config["coef0"] ** 2
+    if "degree" in config:
+        loss += 0.05 * (config["degree"] - 3) ** 2
+    return loss
+
+
 # ------------------------------------------------------------------------------------- driver
 
 

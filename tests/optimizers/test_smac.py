@@ -28,6 +28,7 @@ from hpobench.optimizers.smac import (
 from hpobench.runner import run
 from hpobench.space import Categorical, Float, Int, Space
 from hpobench.testing import check_optimizer
+from hpobench.testing import kernel_objective as kernel_loss
 
 # ----------------------------------------------------------------------------------- spaces
 
@@ -55,16 +56,6 @@ def lenet_space() -> Space:
             Float("drop", 0.0, 0.9, condition=("act", "relu")),
         ]
     )
-
-
-def kernel_loss(c: dict) -> float:
-    loss = (math.log10(c["C"]) - 1.0) ** 2 / 10 + (math.log10(c["gamma"]) + 2.0) ** 2 / 20
-    loss += {"rbf": 0.3, "poly": 0.0, "sigmoid": 0.6}[c["kernel"]]
-    if "coef0" in c:
-        loss += 0.2 * c["coef0"] ** 2
-    if "degree" in c:
-        loss += 0.05 * (c["degree"] - 3) ** 2
-    return loss
 
 
 # ---------------------------------------------------------------------------- random forest

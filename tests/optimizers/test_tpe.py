@@ -15,6 +15,7 @@ from hyperopt import tpe as hyperopt_tpe
 from hyperopt.base import JOB_STATE_DONE, JOB_STATE_RUNNING
 
 from hpobench.benchmarks.base import Result
+from hpobench.benchmarks.spaces import lenet_space
 from hpobench.benchmarks.synthetic import Branin, Hartmann6
 from hpobench.optimizers.random_search import RandomSearch
 from hpobench.optimizers.tpe import TPE, hyperopt_space
@@ -22,36 +23,15 @@ from hpobench.runner import run
 from hpobench.space import Categorical, Float, Int, Space
 from hpobench.testing import check_optimizer
 from hpobench.testing import conditional_space as kernel_space
+from hpobench.testing import kernel_objective as kernel_loss
 
 # ----------------------------------------------------------------------------------- spaces
-
-
-def lenet_space() -> Space:
-    return Space(
-        [
-            Float("lr", 1e-3, 1e-1, log=True),
-            Int("batch", 10, 1000, log=True),
-            Int("k2", 10, 60),
-            Int("k1", 5, "k2"),
-        ]
-    )
-
-
-def kernel_loss(c: dict) -> float:
-    # Prefers poly with small coef0 and C near 10; all branches stay plausible.
-    loss = (math.log10(c["C"]) - 1.0) ** 2 / 10 + (math.log10(c["gamma"]) + 2.0) ** 2 / 20
-    loss += {"rbf": 0.3, "poly": 0.0, "sigmoid": 0.6}[c["kernel"]]
-    if "coef0" in c:
-        loss += 0.2 * c["coef0"] ** 2
-    if "degree" in c:
-        loss += 0.05 * (c["degree"] - 3) ** 2
-    return loss
 
 
 def lenet_loss(c: dict) -> float:
     return (
         (math.log10(c["lr"]) + 2.0) ** 2
-        + (math.log10(c["batch"]) - 2.0) ** 2
+        + (math.log10(c["batch_size"]) - 2.0) ** 2
         + ((c["k2"] - 40) / 20) ** 2
         + ((c["k1"] - 20) / 20) ** 2
     )
@@ -109,8 +89,8 @@ def test_lenet_space_dependent_bound_always_holds():
     opt = TPE(space, seed=1)
     configs = [t.config for t in drive(opt, lenet_loss, 80)]
     for c in configs:
-        assert isinstance(c["batch"], int) and isinstance(c["k1"], int) and isinstance(c["k2"], int)
-        assert 10 <= c["batch"] <= 1000 and 10 <= c["k2"] <= 60 and 5 <= c["k1"] <= c["k2"]
+        assert isinstance(c["batch_size"], int) and isinstance(c["k1"], int) and isinstance(c["k2"], int)
+        assert 10 <= c["batch_size"] <= 1000 and 10 <= c["k2"] <= 60 and 5 <= c["k1"] <= c["k2"]
         assert 1e-3 <= c["lr"] <= 1e-1
     # The fraction reaches both ends of [5, k2].
     assert any(c["k1"] == 5 for c in configs)
