@@ -104,9 +104,7 @@ def _build_benchmark(name: str, options: dict):
 def _check_optimizer(name: str, bench, options: dict) -> str | None:
     """Build the optimizer once (catching bad options early); say why it cannot run, or None."""
     cls = get_optimizer_class(name)
-    reason = cls.capabilities.why_not(bench.space)
-    if reason is None and cls.capabilities.multi_fidelity and bench.fidelity is None:
-        reason = "needs a benchmark with a fidelity (a budget axis)"
+    reason = cls.capabilities.why_not(bench.space, bench.fidelity)
     if reason is not None:
         return reason
     try:
