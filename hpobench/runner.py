@@ -48,7 +48,7 @@ class Budget:
         return self.text
 
 
-_BUDGET_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([rRsS]?)\s*$")
+_BUDGET_RE = re.compile(r"^\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([rRsS]?)\s*$")
 
 
 def parse_budget(text: str | int | float | Budget) -> Budget:
@@ -56,6 +56,9 @@ def parse_budget(text: str | int | float | Budget) -> Budget:
 
     >>> parse_budget("10R")
     Budget(kind='resource', amount=10.0, text='10R')
+    >>> parse_budget("1e3").text
+    '1000'
+
     """
     if isinstance(text, Budget):
         return text
@@ -72,7 +75,8 @@ def parse_budget(text: str | int | float | Budget) -> Budget:
             raise BudgetError(f"budget {text!r}: a number of evaluations must be a whole number")
         return Budget("evaluations", amount, f"{int(amount)}")
     kind = "resource" if unit == "r" else "seconds"
-    return Budget(kind, amount, f"{m.group(1)}{'R' if unit == 'r' else 's'}")
+    number = m.group(1) if "e" not in m.group(1).lower() else f"{amount:g}"
+    return Budget(kind, amount, f"{number}{'R' if unit == 'r' else 's'}")
 
 
 @dataclass

@@ -224,3 +224,23 @@ def iter_logs(out: str | os.PathLike) -> Iterable[tuple[str, str, int, Path]]:
         bench = manifest.get("benchmark", path.parent.parent.name)
         opt = manifest.get("optimizer", path.parent.name)
         yield bench, opt, int(seed_text), path
+
+
+def write_json(path: str | os.PathLike, obj: Any) -> Path:
+    """Write ``obj`` as strict, indented JSON (NaN and inf become null, as in the logs),
+    atomically: a reader sees the old file or the new one, never half of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(_jsonable(obj), fh, indent=2, allow_nan=False)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Read a JSON file written by :func:`write_json`."""
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)

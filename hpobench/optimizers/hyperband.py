@@ -528,6 +528,10 @@ class _BracketRunner(Optimizer):
 
     capabilities = Capabilities(conditional=True, dependent_bounds=True, multi_fidelity=True, batch=True)
 
+    def describe_plan(self) -> str | None:
+        """The brackets this optimizer runs (printed by ``run``/``compare`` before they start)."""
+        return describe_plan(self, self.name or type(self).__name__)
+
     def __init__(
         self,
         space: Space,
@@ -1028,7 +1032,12 @@ def plan_for_optimizer(optimizer: str, fidelity: Fidelity | None, **options: Any
         opt = cls(Space([Float("_", 0.0, 1.0)]), seed=0, fidelity=fidelity, **options)
     except (TypeError, ValueError):
         return None
-    unit = fidelity.unit
+    return describe_plan(opt, name)
+
+
+def describe_plan(opt: "_BracketRunner", name: str) -> str:
+    """The plan ``opt`` will run, as text headed by ``name``."""
+    unit = opt.fidelity.unit if opt.fidelity is not None else ""
     if isinstance(opt, HyperbandInfinite):
         parts = []
         for k in range(3):
