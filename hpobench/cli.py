@@ -190,9 +190,9 @@ def cmd_compare(args) -> int:
     )
     err = _console(stderr=True)
     report = _console(stderr=args.json)
+    study.check_execution(args.workers, args.scheduler)
     _announce(study, err)
     study.check()
-    study.check_execution(args.workers, args.scheduler)
     if defaults:
         err.print(
             f"default study: {', '.join(study.benchmarks)} x {', '.join(study.optimizers)}, "
