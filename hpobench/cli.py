@@ -210,6 +210,25 @@ def cmd_compare(args) -> int:
         err.print(f"interrupted; every finished evaluation is in {study.out}; rerun with --resume --out {study.out} to continue")
         return 130
 
+    _report(study, err, report, args.json)
+    err.print(f"{len(study.jobs())} runs in {study.wall_seconds:.1f} s")
+    return 0
+
+
+def cmd_summarize(args) -> int:
+    out = Path(args.out)
+    if not out.is_dir():
+        raise UsageError(f"{out} is not a directory; give the --out of a study")
+    study = Study.from_directory(out)
+    study.incumbent = args.incumbent
+    err = _console(stderr=True)
+    _report(study, err, _console(stderr=args.json), args.json)
+    return 0
+
+
+def _report(study: Study, err, report, as_json: bool) -> None:
+    """Print a finished study's tables, write its plots and summary.json (the JSON on stdout
+    with ``as_json``)."""
     summary = study.summary()
     for bname in study.benchmarks:
         if bname in summary.table:
@@ -217,10 +236,9 @@ def cmd_compare(args) -> int:
     payload = study.write_outputs(summary)
     for png in payload["plots"].values():
         err.print(f"plot: {png}")
-    err.print(f"results: {study.out} (logs, plots, summary.json); {len(study.jobs())} runs in {study.wall_seconds:.1f} s")
-    if args.json:
+    err.print(f"results: {study.out} (logs, plots, summary.json)")
+    if as_json:
         print(json.dumps(read_json(study.out / "summary.json")))
-    return 0
 
 
 def _table(study: Study, summary, bname: str):
@@ -296,6 +314,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("summarize", help="reprint a study's tables and plots from its logs (nothing is rerun)")
+    s.add_argument("out", help="the study directory (the --out of compare)")
+    s.add_argument("--incumbent", choices=["any-budget", "max-budget"], default="any-budget", help="which losses define the incumbent")
+    s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
+    s.set_defaults(func=cmd_summarize)
 
     s = sub.add_parser("plan", help="print Hyperband's brackets for R and eta")
     s.add_argument("--max-budget", type=float, required=True, help="R, the largest budget")

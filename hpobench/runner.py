@@ -182,20 +182,21 @@ def run(
     log = None
     if log_path is not None:
         old = check_resumable(log_path, settings, resume)
+        if old and budget_used(budget, old, R):
+            # A finished log: nothing to run, so no optimizer work to redo just to summarize it.
+            benchmark.close()
+            return RunResult(old, Path(log_path), len(old), settings)
         _replay(optimizer, old, log_path)
         records.extend(old)
         log = RunLog(log_path, settings)
     replayed = len(records)
-    resource = float(records[-1]["resource"]) if records else 0.0
-    elapsed0 = float(records[-1]["elapsed"]) if records else 0.0
     start = time.perf_counter()
 
     def used_up() -> bool:
-        if budget.kind == "evaluations":
-            return len(records) >= budget.amount
-        if budget.kind == "resource":
-            return resource >= budget.amount * R - 1e-9
-        return elapsed0 + (time.perf_counter() - start) >= budget.amount
+        return budget_used(budget, records, R, extra_seconds=time.perf_counter() - start)
+
+    resource = float(records[-1]["resource"]) if records else 0.0
+    elapsed0 = float(records[-1]["elapsed"]) if records else 0.0
 
     try:
         while not used_up():
@@ -223,6 +224,30 @@ def run(
             log.close()
         benchmark.close()
     return RunResult(records, Path(log_path) if log_path is not None else None, replayed, settings)
+
+
+def budget_used(budget: Budget, records: list[dict], R: float, extra_seconds: float = 0.0) -> bool:
+    """Whether ``records`` (a run's log, in order) have used up ``budget``; ``R`` is the
+    benchmark's maximum budget (1 without a fidelity), ``extra_seconds`` the time spent since
+    the last record (a budget in seconds counts it)."""
+    if budget.kind == "evaluations":
+        return len(records) >= budget.amount
+    if budget.kind == "resource":
+        return bool(records) and float(records[-1]["resource"]) >= budget.amount * R - 1e-9
+    elapsed = float(records[-1]["elapsed"]) if records else 0.0
+    return elapsed + extra_seconds >= budget.amount
+
+
+def verify_replay(benchmark: Benchmark, optimizer: Optimizer, budget: str | Budget, records: list[dict], path) -> None:
+    """Check, without writing anything, that ``records`` replay through ``optimizer`` (a fresh
+    one built as the run would build it); raise :class:`LogError` naming the first trial that
+    does not. A finished log needs no replay and is accepted as it is."""
+    budget = parse_budget(budget)
+    R = float(benchmark.max_budget) if benchmark.max_budget is not None else 1.0
+    if not records or budget_used(budget, records, R):
+        return
+    optimizer.set_expected_trials(expected_trials(budget, benchmark, optimizer))
+    _replay(optimizer, records, path)
 
 
 def expected_trials(budget: Budget, benchmark: Benchmark, optimizer: Optimizer) -> int | None:

@@ -139,6 +139,36 @@ class Study:
         _check_targets(self.benchmark_options, self.benchmarks, "benchmark")
         _check_targets(self.optimizer_options, self.optimizers, "optimizer")
 
+    @classmethod
+    def from_directory(cls, out: str | os.PathLike) -> "Study":
+        """The study whose logs are in ``out``, rebuilt from their manifests (every run's
+        benchmark, optimizer, options, seed and budget), e.g. to reprint its tables.
+
+        Raises:
+            StudyError: no logs there, or logs of different budgets (not one study).
+        """
+        from .storage import iter_logs, read_manifest
+
+        benchmarks: list[str] = []
+        optimizers: list[str] = []
+        seeds: set[int] = set()
+        budgets: set[str] = set()
+        bopts: dict = {}
+        oopts: dict = {}
+        for bench, opt, seed, path in iter_logs(out):
+            manifest = read_manifest(path) or {}
+            benchmarks += [bench] if bench not in benchmarks else []
+            optimizers += [opt] if opt not in optimizers else []
+            seeds.add(seed)
+            budgets.add(str(manifest.get("budget")))
+            bopts.update({f"{bench}.{k}": v for k, v in (manifest.get("benchmark_options") or {}).items()})
+            oopts.update({f"{opt}.{k}": v for k, v in (manifest.get("optimizer_options") or {}).items()})
+        if not benchmarks:
+            raise StudyError(f"{out} holds no result logs (<benchmark>/<optimizer>/seed-<k>.jsonl); give a study directory")
+        if len(budgets) != 1:
+            raise StudyError(f"{out} holds runs with different budgets ({', '.join(sorted(budgets))}); it is not one study")
+        return cls(benchmarks, optimizers, sorted(seeds), budgets.pop(), out, bopts, oopts, resume=True)
+
     # ------------------------------------------------------------------------------- planning
     def pairs(self) -> list[Pair]:
         """Every (benchmark, optimizer) pair, each built once to catch bad names and options;
@@ -175,8 +205,14 @@ class Study:
         Args:
             threads: torch/BLAS threads per job (1 when several jobs share the machine).
         """
+        from .benchmarks import registered_in_code as benchmark_in_code
+        from .optimizers import registered_in_code as optimizer_in_code
+
         return [
-            Job(p.benchmark, p.optimizer, seed, self.budget.text, str(self.out), self.resume, p.benchmark_options, p.optimizer_options, threads)
+            Job(
+                p.benchmark, p.optimizer, seed, self.budget.text, str(self.out), self.resume, p.benchmark_options, p.optimizer_options, threads,
+                benchmark_factory=benchmark_in_code(p.benchmark), optimizer_class=optimizer_in_code(p.optimizer),
+            )
             for p in self.pairs()
             if p.skip_reason is None
             for seed in self.seed_list

@@ -128,6 +128,14 @@ def get_benchmark(name: str, **options: Any) -> Benchmark:
     return get_benchmark_factory(name)(**options)
 
 
+def registered_in_code(name: str) -> Callable[..., Benchmark] | None:
+    """The factory registered under ``name`` by :func:`register_benchmark` with an object (not
+    a ``"module:Class"`` string), else None: such a name is unknown to a fresh process (a Dask
+    worker), so jobs carry the object itself."""
+    target = _REGISTRY.get(name)
+    return None if target is None or isinstance(target, str) else target
+
+
 def get_benchmark_factory(name: str) -> Callable[..., Benchmark]:
     """The class or factory behind a benchmark name (see :func:`get_benchmark`)."""
     if name in _REGISTRY:

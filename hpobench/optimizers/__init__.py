@@ -89,6 +89,13 @@ def _bound_subclass(target: str, key: str, value: int) -> type[Optimizer]:
     return type(f"{base.__name__}_{key}{value}", (base,), {"__init__": __init__, "__doc__": base.__doc__, "__module__": base.__module__})
 
 
+def registered_in_code(name: str) -> type[Optimizer] | None:
+    """The class registered under ``name`` with an object (not a ``"module:Class"`` string),
+    else None; see :func:`hpobench.benchmarks.registered_in_code`."""
+    target = _REGISTRY.get(name)
+    return None if target is None or isinstance(target, str) else target
+
+
 def get_optimizer_class(name: str) -> type[Optimizer]:
     """Resolve a registered name, a parametrized name (``bracket-s3``), an entry-point name
     or ``module:Class`` to a class."""
