@@ -202,15 +202,13 @@ def cmd_list(args) -> int:
 
 
 def _plan_lines(bench, optimizer: str, options: dict) -> str | None:
-    """Hyperband's bracket plan for ``bench`` (printed before compare runs it), or None."""
+    """The optimizer's own description of its plan on ``bench`` (``describe_plan()``), or None."""
     try:
-        from .optimizers import hyperband
-    except ImportError:
-        return None
-    fn = getattr(hyperband, "plan_for_optimizer", None)
-    if fn is None or bench.fidelity is None:
-        return None
-    return fn(optimizer, bench.fidelity, **options)
+        opt = get_optimizer_class(optimizer)(bench.space, seed=0, fidelity=bench.fidelity, **options)
+    except (TypeError, ValueError):
+        return None  # the run itself reports bad options
+    describe = getattr(opt, "describe_plan", None)
+    return describe() if describe is not None else None
 
 
 def cmd_run(args) -> int:
@@ -361,11 +359,17 @@ def cmd_compare(args) -> int:
 
 
 def cmd_plan(args) -> int:
+    from .optimizers.hyperband.plan import plan_text
+
     try:
-        from .optimizers import hyperband
-    except ImportError as exc:  # pragma: no cover - hyperband ships with the package
-        raise UsageError(f"hyperband is not available: {exc}") from None
-    return hyperband.plan_command(args)
+        text = plan_text(
+            args.max_budget, eta=args.eta, min_budget=args.min_budget or 1, rounding=args.rounding,
+            n_max=args.n_max, s_min=args.s_min or 0, as_json=args.json,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(text)
+    return 0
 
 
 # -------------------------------------------------------------------------------------- main
