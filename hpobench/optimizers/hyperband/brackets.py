@@ -36,6 +36,9 @@ __all__ = ["BracketRunner"]
 
 _EPS = 1e-9
 
+# Proposals per slot before a bracket concludes that the space has run out of distinct configurations.
+_DEDUPE_TRIES = 32
+
 
 class _Entry:
     """A configuration's place in a running bracket."""
@@ -135,6 +138,9 @@ class BracketRunner(Optimizer):
         self._bracket_info: dict = {}
         self._rung = 0
         self._queue: deque[_Entry] = deque()
+        self._to_draw = 0
+        self._seen: set[str] = set()
+        self._exhausted = False
         self._waiting: dict[int, _Entry] = {}
         self._results: list[tuple[float, int, _Entry]] = []
         self._done = False
@@ -190,12 +196,29 @@ class BracketRunner(Optimizer):
         return best[1], best[0]
 
     # ----------------------------------------------------------------------------- helpers
-    def _new_entries(self, n: int, budget: float) -> list[_Entry]:
-        """The first rung of a new bracket: ``n`` configurations from :attr:`source`."""
-        configs = self.source.propose(n, budget)
-        if len(configs) != n:
-            raise RuntimeError(f"{type(self.source).__name__}.propose returned {len(configs)} configurations, not {n}")
-        return [_Entry(c, i, config_key(c)) for i, c in enumerate(configs)]
+    def _draw_entry(self) -> _Entry:
+        """The next configuration of rung 0 from :attr:`source`, distinct within the bracket
+        while the space allows.
+
+        A proposal that repeats a configuration already in the bracket is asked for again up to
+        32 times; if that fails the space is taken to be exhausted and the remaining slots take
+        the source's proposals as they come, so the schedule's sizes are kept.
+        """
+        budget = self._budgets[0]
+        config = self.source.propose(budget)
+        key = config_key(config)
+        if not self._exhausted and key in self._seen:
+            for _ in range(_DEDUPE_TRIES):
+                config = self.source.propose(budget)
+                key = config_key(config)
+                if key not in self._seen:
+                    break
+            else:
+                self._exhausted = True
+        self._seen.add(key)
+        entry = _Entry(config, self._bracket.rungs[0][0] - self._to_draw, key)
+        self._to_draw -= 1
+        return entry
 
     def _start_bracket(self) -> None:
         nxt = None if self._done else self._next_bracket()
@@ -208,20 +231,25 @@ class BracketRunner(Optimizer):
         self.brackets_started += 1
         self._rung = 0
         self._results = []
-        self._queue = deque(self._new_entries(self._bracket.rungs[0][0], self._budgets[0]))
+        self._queue = deque()
+        # Rung 0 is drawn lazily, one configuration per ask, so a model sees every earlier result.
+        self._to_draw = self._bracket.rungs[0][0]
+        self._seen = set()
+        self._exhausted = False
 
     def _end_bracket(self) -> None:
         self._bracket = None
         self._queue.clear()
+        self._to_draw = 0
         self._results = []
 
     # ---------------------------------------------------------------------------- ask/tell
     def _ask(self) -> Trial | None:
         if self._bracket is None and not self._waiting:
             self._start_bracket()
-        if self._bracket is None or not self._queue:
+        if self._bracket is None or not (self._queue or self._to_draw):
             return None  # finished, or the rung waits for results
-        entry = self._queue.popleft()
+        entry = self._queue.popleft() if self._queue else self._draw_entry()
         b = self._bracket
         budget = self._budgets[self._rung]
         resume_from = entry.last_budget if self.resume else None
@@ -255,7 +283,7 @@ class BracketRunner(Optimizer):
         entry.last_budget = trial.budget
         # Failed trials rank last (loss = inf) and are filtered out before promotion.
         self._results.append((float(result.loss) if ok else math.inf, entry.index, entry))
-        if not self._waiting and not self._queue:
+        if not self._waiting and not self._queue and not self._to_draw:
             self._finish_rung()
 
     def _finish_rung(self) -> None:

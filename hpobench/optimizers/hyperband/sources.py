@@ -3,9 +3,11 @@
 The bracket engine (:class:`~.brackets.BracketRunner`) decides *how much* resource each
 configuration gets; a :class:`ConfigSource` decides *which* configurations start a new bracket,
 as HpBandSter's ``config_generator`` and Syne Tune's searcher/scheduler split do. The engine
-calls :meth:`ConfigSource.propose` once per bracket for the configurations of its first rung and
-:meth:`ConfigSource.observe` for every result of every rung, so a model can learn from all
-budgets.
+calls :meth:`ConfigSource.propose` for each configuration of a bracket's first rung, lazily,
+when that trial is asked (so a model proposing the k-th configuration has seen every result
+told before), and :meth:`ConfigSource.observe` for every result of every rung, so a model can
+learn from all budgets. The engine keeps a bracket's configurations distinct: it asks again
+(up to 32 times) when a proposal repeats one already in the bracket.
 
 * :class:`RandomSource` (the default): draws from the space's prior, ``space.sample(rng)``,
   with the optimizer's own generator; this is what Hyperband does in the paper.
@@ -19,12 +21,12 @@ Writing a source:
     >>> import numpy as np
     >>> from hpobench.space import Space, Float
     >>> class Corner(ConfigSource):
-    ...     def propose(self, n, budget):
-    ...         return [{"x": 0.0}] * n
+    ...     def propose(self, budget):
+    ...         return {"x": 0.0}
     >>> src = Corner()
     >>> src.bind(Space([Float("x", 0, 1)]), np.random.default_rng(0), seed=0)
-    >>> src.propose(2, 1.0)
-    [{'x': 0.0}, {'x': 0.0}]
+    >>> src.propose(1.0)
+    {'x': 0.0}
 """
 
 from __future__ import annotations
@@ -36,37 +38,7 @@ import numpy as np
 from ...benchmarks.base import Result, config_key
 from ...space import Space
 
-__all__ = ["ConfigSource", "OptimizerSource", "RandomSource", "draw_distinct", "make_source"]
-
-# Redraws per slot before a bracket concludes that the space has run out of distinct configurations.
-_DEDUPE_TRIES = 32
-
-
-def draw_distinct(n: int, draw: Callable[[], dict]) -> list[dict]:
-    """``n`` configurations from ``draw()``, distinct while the space allows.
-
-    A draw that repeats a configuration already drawn is redrawn up to 32 times; if that fails
-    the space is taken to be exhausted and the remaining slots are filled by plain draws with
-    replacement, so a bracket's sizes are kept.
-    """
-    seen: set[str] = set()
-    out = []
-    exhausted = False
-    for _ in range(n):
-        config = draw()
-        key = config_key(config)
-        if not exhausted and key in seen:
-            for _ in range(_DEDUPE_TRIES):
-                config = draw()
-                key = config_key(config)
-                if key not in seen:
-                    break
-            else:
-                exhausted = True
-        seen.add(key)
-        out.append(config)
-    return out
-
+__all__ = ["ConfigSource", "OptimizerSource", "RandomSource", "make_source"]
 
 class ConfigSource:
     """Proposes the configurations of a new bracket and learns from every result.
@@ -83,8 +55,8 @@ class ConfigSource:
         """Attach the source to an optimizer's space and random stream."""
         self.space, self.rng, self.seed = space, rng, seed
 
-    def propose(self, n: int, budget: float) -> list[dict]:  # pragma: no cover - abstract
-        """``n`` configurations for a new bracket whose first rung runs at ``budget``."""
+    def propose(self, budget: float) -> dict:  # pragma: no cover - abstract
+        """One configuration for the first rung of a bracket, which runs at ``budget``."""
         raise NotImplementedError
 
     def observe(self, config: dict, budget: float | None, loss: float) -> None:
@@ -92,10 +64,10 @@ class ConfigSource:
 
 
 class RandomSource(ConfigSource):
-    """Independent draws from the space's prior (Hyperband's own choice), distinct per bracket."""
+    """Independent draws from the space's prior (Hyperband's own choice)."""
 
-    def propose(self, n: int, budget: float) -> list[dict]:
-        return draw_distinct(n, lambda: self.space.sample(self.rng))
+    def propose(self, budget: float) -> dict:
+        return self.space.sample(self.rng)
 
 
 class OptimizerSource(ConfigSource):
@@ -133,16 +105,12 @@ class OptimizerSource(ConfigSource):
         else:
             self.optimizer = self._spec
 
-    def propose(self, n: int, budget: float) -> list[dict]:
-        out = []
-        for _ in range(n):
-            trial = self.optimizer.ask()
-            if trial is None:
-                out.append(self.space.sample(self.rng))
-                continue
-            self._pending.setdefault(config_key(trial.config), []).append(trial)
-            out.append(trial.config)
-        return out
+    def propose(self, budget: float) -> dict:
+        trial = self.optimizer.ask()
+        if trial is None:
+            return self.space.sample(self.rng)
+        self._pending.setdefault(config_key(trial.config), []).append(trial)
+        return trial.config
 
     def observe(self, config: dict, budget: float | None, loss: float) -> None:
         waiting = self._pending.get(config_key(config))
