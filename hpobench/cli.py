@@ -268,11 +268,17 @@ def _table(study: Study, summary, bname: str):
 
 
 def cmd_plan(args) -> int:
+    from .optimizers.hyperband.plan import plan_text
+
     try:
-        from .optimizers import hyperband
-    except ImportError as exc:  # pragma: no cover - hyperband ships with the package
-        raise UsageError(f"hyperband is not available: {exc}") from None
-    return hyperband.plan_command(args)
+        text = plan_text(
+            args.max_budget, eta=args.eta, min_budget=args.min_budget or 1, rounding=args.rounding,
+            n_max=args.n_max, s_min=args.s_min or 0, as_json=args.json,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(text)
+    return 0
 
 
 # -------------------------------------------------------------------------------------- main
