@@ -340,8 +340,8 @@ def load_mnist(data_dir: str | os.PathLike | None = None, fashion: bool = False)
     Files (plain or ``.gz``): ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
     ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte`` under ``DATA_DIR/mnist``
     (``DATA_DIR/fashion-mnist`` when ``fashion``), torchvision's ``DATA_DIR/MNIST/raw``, or
-    ``DATA_DIR`` itself. The last 10,000 training images are the validation set (SPEC: 50k / 10k /
-    10k, as in the authors' code); a smaller file set keeps its last sixth for validation.
+    ``DATA_DIR`` itself. The last 10,000 training images are the validation set (50k / 10k /
+    10k, as in the Hyperband authors' MNIST loader; docs/datasets.md); a smaller file set keeps its last sixth for validation.
 
     Raises:
         DataMissingError: a file is missing (the message lists what was expected where).
@@ -400,7 +400,7 @@ def load_cifar10(data_dir: str | os.PathLike | None = None) -> Split:
     """CIFAR-10 from the python pickled batches, as ``(n, 3, 32, 32)`` float32 in [0, 1].
 
     ``data_batch_1..4`` are the training set (40k), ``data_batch_5`` the validation set (10k) and
-    ``test_batch`` the test set (10k), as in the authors' code (SPEC §1.5.2, §1.5.4). Looked for in
+    ``test_batch`` the test set (10k), as in the Hyperband paper's CIFAR-10 experiments (§4.1, §4.2.2; docs/datasets.md). Looked for in
     ``DATA_DIR/cifar-10-batches-py`` (the directory the official tarball unpacks to), then
     ``DATA_DIR/cifar10``, then ``DATA_DIR``.
 
@@ -459,7 +459,7 @@ def load_svhn(data_dir: str | os.PathLike | None = None, use_extra: bool = False
     Validation is a class-balanced set fixed by ``seed``, as in Sermanet et al. (2012): without
     ``extra``, 600 per class (6,000) taken out of train; with ``extra``, 400 per class from train
     plus 200 per class from extra (6,000), everything else being training data (≈598k / 6k /
-    26k, SPEC §1.5.2). A set too small for that keeps a balanced twelfth of train instead.
+    26k, the paper's §4.1). A set too small for that keeps a balanced twelfth of train instead.
     With ``extra`` the training array alone is about 7 GB of float32.
 
     Raises:
