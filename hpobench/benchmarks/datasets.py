@@ -47,6 +47,7 @@ __all__ = [
     "load_dataset",
     "dataset_present",
     "DATASETS",
+    "UnsafePickleError",
 ]
 
 #: Registered dataset names -> one-line description of where the data comes from.
@@ -385,9 +386,47 @@ def _cifar_dirs(root: pathlib.Path) -> list[pathlib.Path]:
     return [root / "cifar-10-batches-py", root / "cifar10" / "cifar-10-batches-py", root / "cifar10", root]
 
 
+#: The only globals a CIFAR-10 python batch refers to: numpy's array reconstruction (numpy 1 and
+#: 2 module paths, pickle protocols 0-5), numpy scalars, and ``_codecs.encode``, which Python 3
+#: uses for ``bytes`` in protocols 0-2. Everything else in the format is dicts, lists, bytes,
+#: strings and numbers, which need no global.
+_CIFAR_GLOBALS = frozenset(
+    [
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("_codecs", "encode"),
+    ]
+)
+
+
+class UnsafePickleError(pickle.UnpicklingError):
+    """A data file in pickle format refers to something its format never holds."""
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """Builds only what a CIFAR-10 batch holds; any other global (a function that could run
+    code on loading) is refused before it is called."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _CIFAR_GLOBALS:
+            raise UnsafePickleError(f"refers to {module}.{name}, which a CIFAR-10 batch never holds")
+        return super().find_class(module, name)
+
+
 def _read_cifar_batch(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
     with open(path, "rb") as fh:
-        d = pickle.load(fh, encoding="bytes")
+        try:
+            d = _CifarUnpickler(fh, encoding="bytes").load()
+        except UnsafePickleError as exc:
+            raise UnsafePickleError(f"{path} is not a CIFAR-10 python batch: it {exc}; refusing to load it") from None
+    if not isinstance(d, dict):
+        raise ValueError(f"{path} is not a CIFAR-10 python batch (not a dict)")
     data = d.get(b"data", d.get("data"))
     labels = d.get(b"labels", d.get("labels"))
     if data is None or labels is None:

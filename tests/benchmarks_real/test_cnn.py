@@ -366,3 +366,36 @@ def test_lr_range_test_on_digits():
     assert np.all(np.diff(res.lrs) > 0) and res.lrs[-1] == pytest.approx(0.3)
     assert res.accuracies.max() > 0.5  # it learned something along the way
     assert 0 < res.base_lr < res.max_lr <= 0.3
+
+
+# ------------------------------------------------ issue 9, item 6: no code from checkpoint files
+
+
+class _Planted:
+    """Unpickling this calls ``open(marker, "w")``: a file appears if the pickle is executed."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+@pytest.mark.parametrize("how", ["torch.save", "pickle.dump"])
+def test_item6_planted_checkpoint_does_not_execute_code(tmp_path, how):
+    b = LeNetDigits(iters_per_unit=2, checkpoint_dir=tmp_path / "shared", device="cpu")
+    marker = tmp_path / "pwned"
+    path = b.checkpoint_path(SMALL, 0)  # the predictable path in a shared checkpoint_dir
+    payload = {"signature": b.signature(), "iteration": 0, "model": _Planted(marker)}
+    if how == "torch.save":
+        torch.save(payload, path)
+    else:
+        with open(path, "wb") as fh:
+            pickle.dump(payload, fh)
+    r = b.evaluate(SMALL, budget=2, seed=0, resume_from=1)
+    assert not marker.exists(), "loading the checkpoint ran code planted in it"
+    assert r.info["trained_from"] == "scratch" and r.info["checkpoint_missing"]
+    # a genuine checkpoint still loads under weights_only
+    again = b.evaluate(SMALL, budget=3, seed=0, resume_from=2)
+    assert again.info["trained_from"] == "checkpoint"

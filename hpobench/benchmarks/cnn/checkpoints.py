@@ -7,7 +7,9 @@ mini-batch order and the learning rate are functions of the iteration count, so 
 needed to continue exactly.
 
 Files are written to a temporary name and renamed, so a reader never sees half a checkpoint;
-an unreadable or foreign file counts as no checkpoint.
+an unreadable or foreign file counts as no checkpoint. They are read with
+``torch.load(weights_only=True)``, which builds tensors, containers, numbers and strings only:
+a pickle planted in a shared checkpoint directory cannot run code.
 """
 
 from __future__ import annotations
@@ -69,8 +71,10 @@ class CheckpointStore:
         if not path.is_file():
             return None
         try:
-            ck = torch.load(path, map_location=device, weights_only=False)
-        except Exception:  # a torn or foreign file counts as no checkpoint
+            # weights_only: tensors, containers, numbers and strings only. A checkpoint directory
+            # may be shared, and a full unpickler would run any code planted at this path.
+            ck = torch.load(path, map_location=device, weights_only=True)
+        except Exception:  # a torn, foreign or planted file counts as no checkpoint
             return None
         if not isinstance(ck, dict) or any(ck.get(k) != v for k, v in expect.items()):
             return None
