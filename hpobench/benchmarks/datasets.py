@@ -34,6 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .base import UnavailableError
+
 __all__ = [
     "Split",
     "DataMissingError",
@@ -46,6 +48,7 @@ __all__ = [
     "load_svhn",
     "load_dataset",
     "dataset_present",
+    "check_dataset",
     "DATASETS",
     "UnsafePickleError",
 ]
@@ -93,7 +96,7 @@ class Split:
         )
 
 
-class DataMissingError(FileNotFoundError):
+class DataMissingError(FileNotFoundError, UnavailableError):
     """Data files a benchmark needs are not on this machine (nothing is ever downloaded).
 
     The message names the dataset, the directories searched, the exact file names expected and
@@ -335,6 +338,15 @@ def _mnist_dirs(root: pathlib.Path, fashion: bool) -> list[pathlib.Path]:
     return [root / "mnist", root / "MNIST" / "raw", root]
 
 
+def _locate_mnist(root: pathlib.Path, fashion: bool) -> dict[str, pathlib.Path]:
+    """The four IDX files under ``root``, or :class:`DataMissingError` naming them."""
+    dirs = _mnist_dirs(root, fashion)
+    paths = {f: _find_file(dirs, f) for f in MNIST_FILES}
+    if any(p is None for p in paths.values()):
+        raise _missing("fashion-mnist" if fashion else "mnist", dirs, [f"{g}[.gz]" for g in MNIST_FILES])
+    return paths
+
+
 def load_mnist(data_dir: str | os.PathLike | None = None, fashion: bool = False) -> Split:
     """MNIST (or Fashion-MNIST) from the four IDX files, as ``(n, 1, 28, 28)`` in [0, 1].
 
@@ -347,15 +359,8 @@ def load_mnist(data_dir: str | os.PathLike | None = None, fashion: bool = False)
     Raises:
         DataMissingError: a file is missing (the message lists what was expected where).
     """
-    root = _resolve_dir(data_dir)
     name = "fashion-mnist" if fashion else "mnist"
-    dirs = _mnist_dirs(root, fashion)
-    paths = {}
-    for f in MNIST_FILES:
-        p = _find_file(dirs, f)
-        if p is None:
-            raise _missing(name, dirs, [f"{g}[.gz]" for g in MNIST_FILES])
-        paths[f] = p
+    paths = _locate_mnist(_resolve_dir(data_dir), fashion)
     Xtr = read_idx(paths["train-images-idx3-ubyte"])
     ytr = read_idx(paths["train-labels-idx1-ubyte"]).astype(np.int64)
     Xte = read_idx(paths["t10k-images-idx3-ubyte"])
@@ -435,6 +440,17 @@ def _read_cifar_batch(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
     return X, np.asarray(labels, dtype=np.int64)
 
 
+def _locate_cifar10(root: pathlib.Path) -> pathlib.Path:
+    """The directory holding all six batches, or :class:`DataMissingError` naming them."""
+    dirs = _cifar_dirs(root)
+    where = next((d for d in dirs if all((d / f).is_file() for f in CIFAR10_FILES)), None)
+    if where is None:
+        raise _missing(
+            "cifar10", dirs, list(CIFAR10_FILES), "Unpack cifar-10-python.tar.gz (the 'CIFAR-10 python version') there."
+        )
+    return where
+
+
 def load_cifar10(data_dir: str | os.PathLike | None = None) -> Split:
     """CIFAR-10 from the python pickled batches, as ``(n, 3, 32, 32)`` float32 in [0, 1].
 
@@ -446,13 +462,7 @@ def load_cifar10(data_dir: str | os.PathLike | None = None) -> Split:
     Raises:
         DataMissingError: a batch file is missing.
     """
-    root = _resolve_dir(data_dir)
-    dirs = _cifar_dirs(root)
-    where = next((d for d in dirs if all((d / f).is_file() for f in CIFAR10_FILES)), None)
-    if where is None:
-        raise _missing(
-            "cifar10", dirs, list(CIFAR10_FILES), "Unpack cifar-10-python.tar.gz (the 'CIFAR-10 python version') there."
-        )
+    where = _locate_cifar10(_resolve_dir(data_dir))
     parts = [_read_cifar_batch(where / f) for f in CIFAR10_FILES]
     Xtr = np.concatenate([p[0] for p in parts[:4]])
     ytr = np.concatenate([p[1] for p in parts[:4]])
@@ -489,6 +499,16 @@ def _read_svhn_mat(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(X.transpose(3, 2, 0, 1)), y
 
 
+def _locate_svhn(root: pathlib.Path, use_extra: bool) -> pathlib.Path:
+    """The directory holding the ``.mat`` files, or :class:`DataMissingError` naming them."""
+    dirs = _svhn_dirs(root)
+    needed = SVHN_FILES + (("extra_32x32.mat",) if use_extra else ())
+    where = next((d for d in dirs if all((d / f).is_file() for f in needed)), None)
+    if where is None:
+        raise _missing("svhn", dirs, list(needed), "These are the 'format 2' cropped-digit files of SVHN.")
+    return where
+
+
 def load_svhn(data_dir: str | os.PathLike | None = None, use_extra: bool = False, seed: int = 0) -> Split:
     """SVHN (cropped digits, format 2) from the ``.mat`` files, as ``(n, 3, 32, 32)`` float32 in [0, 1].
 
@@ -504,12 +524,7 @@ def load_svhn(data_dir: str | os.PathLike | None = None, use_extra: bool = False
     Raises:
         DataMissingError: a file is missing.
     """
-    root = _resolve_dir(data_dir)
-    dirs = _svhn_dirs(root)
-    needed = SVHN_FILES + (("extra_32x32.mat",) if use_extra else ())
-    where = next((d for d in dirs if all((d / f).is_file() for f in needed)), None)
-    if where is None:
-        raise _missing("svhn", dirs, list(needed), "These are the 'format 2' cropped-digit files of SVHN.")
+    where = _locate_svhn(_resolve_dir(data_dir), use_extra)
     Xtr, ytr = _read_svhn_mat(where / "train_32x32.mat")
     Xte, yte = _read_svhn_mat(where / "test_32x32.mat")
     rng = np.random.default_rng(np.random.SeedSequence([0x737668, int(seed)]))
@@ -563,24 +578,37 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, seed: int
     raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
 
 
-def dataset_present(name: str, data_dir: str | os.PathLike | None = None) -> bool:
-    """Whether ``name`` can be loaded on this machine without raising :class:`DataMissingError`.
+def check_dataset(name: str, data_dir: str | os.PathLike | None = None, use_extra: bool = False) -> None:
+    """Raise :class:`DataMissingError` (one line: what is missing, where it was looked for, how
+    to provide it) unless ``name`` can be loaded on this machine.
 
-    ``digits`` always is; ``mnist1d`` when the ``mnist1d`` package is importable; the others when
-    their files are found (checked by name only: nothing is read).
+    ``digits`` always can; ``mnist1d`` when the ``mnist1d`` package is installed; the others when
+    their files are found (checked by name only: nothing is read). ``use_extra``: SVHN's
+    ``extra_32x32.mat`` is needed too.
     """
     if name == "digits":
-        return True
+        return
     if name == "mnist1d":
         import importlib.util
 
-        return importlib.util.find_spec("mnist1d") is not None
+        if importlib.util.find_spec("mnist1d") is None:
+            raise DataMissingError("dataset 'mnist1d' is generated by the mnist1d package, which is not installed: pip install mnist1d")
+        return
     root = _resolve_dir(data_dir)
     if name in ("mnist", "fashion-mnist"):
-        dirs = _mnist_dirs(root, name == "fashion-mnist")
-        return all(_find_file(dirs, f) is not None for f in MNIST_FILES)
-    if name == "cifar10":
-        return any(all((d / f).is_file() for f in CIFAR10_FILES) for d in _cifar_dirs(root))
-    if name == "svhn":
-        return any(all((d / f).is_file() for f in SVHN_FILES) for d in _svhn_dirs(root))
-    raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+        _locate_mnist(root, name == "fashion-mnist")
+    elif name == "cifar10":
+        _locate_cifar10(root)
+    elif name == "svhn":
+        _locate_svhn(root, use_extra)
+    else:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+
+
+def dataset_present(name: str, data_dir: str | os.PathLike | None = None, use_extra: bool = False) -> bool:
+    """Whether ``name`` can be loaded on this machine (:func:`check_dataset` passes)."""
+    try:
+        check_dataset(name, data_dir, use_extra)
+    except DataMissingError:
+        return False
+    return True

@@ -33,7 +33,7 @@ import scipy.linalg
 
 from ..space import Categorical, Float, Space
 from .base import Benchmark, Fidelity, Result, stable_seed
-from .datasets import DATASETS, Split, dataset_present, load_dataset
+from .datasets import DATASETS, Split, check_dataset, dataset_present, load_dataset
 from .spaces import kernel_ls_space
 
 __all__ = [
@@ -154,6 +154,11 @@ class _DataBenchmark(Benchmark):
 
     def data_available(self) -> bool:
         return dataset_present(self.dataset, self.data_dir)
+
+    def check_available(self) -> None:
+        """Raise :class:`~hpobench.benchmarks.datasets.DataMissingError` naming the files
+        expected and where, when the data set is not on this machine."""
+        check_dataset(self.dataset, self.data_dir)
 
     def _data(self) -> tuple[np.ndarray, ...]:
         if self._split is None:

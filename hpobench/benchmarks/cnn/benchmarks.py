@@ -14,7 +14,7 @@ import numpy as np
 from ...schedules import SCHEDULE_NAMES, Schedule, StepDecay, make_schedule
 from ...space import Categorical, Space
 from ..base import config_key, stable_seed
-from ..datasets import Split, load_cifar10, load_digits, load_mnist, load_mnist1d, load_svhn
+from ..datasets import Split, check_dataset, load_cifar10, load_digits, load_mnist, load_mnist1d, load_svhn
 from ..spaces import cuda_convnet_space, lenet_params
 from .device import torch
 from .models import CudaConvnet, LeNet
@@ -252,6 +252,9 @@ class CudaConvnetBenchmark(TorchBenchmark):
 
     def signature(self) -> str:
         return f"{super().signature()}|batch={self.batch}|extra={self.use_extra}"
+
+    def _check_data(self) -> None:
+        check_dataset(self.dataset, self.data_dir, use_extra=self.use_extra)
 
     def _load_split(self) -> Split:
         if self.dataset == "cifar10":

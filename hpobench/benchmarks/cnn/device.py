@@ -8,6 +8,7 @@ torch is imported in one place and after :func:`~hpobench.threads.passive_wait`.
 from __future__ import annotations
 
 from ...threads import passive_wait
+from ..base import UnavailableError
 
 # OpenMP threads that spin between ops starve the other workers on a shared machine (measured:
 # 2 torch threads on 2 busy cores ran LeNet 5-15x slower with ACTIVE than PASSIVE waiting).
@@ -33,7 +34,7 @@ TORCH_MISSING = (
 )
 
 
-class TorchMissingError(ImportError):
+class TorchMissingError(ImportError, UnavailableError):
     """PyTorch is not installed; the message says what to install."""
 
 

@@ -23,8 +23,8 @@ import numpy as np
 
 from ...schedules import Schedule, set_lr
 from ...threads import limited_threads
-from ..base import Benchmark, Fidelity, Result, config_key, stable_seed
-from ..datasets import DATASETS, Split, dataset_present
+from ..base import Benchmark, Fidelity, Result, UnavailableError, config_key, stable_seed
+from ..datasets import DATASETS, Split, check_dataset
 from .checkpoints import CheckpointStore
 from .device import F, require_torch, resolve_device, torch
 
@@ -122,8 +122,23 @@ class TorchBenchmark(Benchmark):
     def data_source(self) -> str:
         return DATASETS.get(self.dataset, self.dataset)
 
+    def check_available(self) -> None:
+        """Raise :class:`~hpobench.benchmarks.base.UnavailableError` (one line) when PyTorch is
+        not installed (naming what to install) or the data files are missing (naming the files
+        expected and where)."""
+        require_torch()
+        self._check_data()
+
+    def _check_data(self) -> None:
+        check_dataset(self.dataset, self.data_dir)
+
     def data_available(self) -> bool:
-        return dataset_present(self.dataset, self.data_dir)
+        """Whether this benchmark can run here: PyTorch installed and its data present."""
+        try:
+            self.check_available()
+        except UnavailableError:
+            return False
+        return True
 
     @property
     def device(self) -> str:
