@@ -19,12 +19,13 @@ import importlib
 from importlib import metadata
 from typing import Any, Callable
 
-from .base import Benchmark, Fidelity, Result, config_key, stable_seed
+from .base import Benchmark, Fidelity, Result, UnavailableError, config_key, stable_seed
 
 __all__ = [
     "Benchmark",
     "Fidelity",
     "Result",
+    "UnavailableError",
     "config_key",
     "stable_seed",
     "get_benchmark",

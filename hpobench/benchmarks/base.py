@@ -93,6 +93,13 @@ class Result:
         return self.status in ("ok", "stopped")
 
 
+class UnavailableError(RuntimeError):
+    """A benchmark cannot run on this machine: a package or data files are missing.
+
+    The message is one line naming what to install, or which files are expected where.
+    """
+
+
 def config_key(config: dict) -> str:
     """A canonical string for a configuration (sorted keys), stable across processes."""
     return json.dumps(config, sort_keys=True, separators=(",", ":"), default=str)
@@ -145,6 +152,17 @@ class Benchmark(ABC):
     def data_available(self) -> bool:
         """Whether the data this benchmark needs is present on this machine."""
         return True
+
+    def check_available(self) -> None:
+        """Raise :class:`UnavailableError` if this benchmark cannot run on this machine.
+
+        Call it before a study starts, so that a missing package or data file is one clear line
+        up front rather than a failed trial in a log. Benchmarks that need packages or files
+        override it to name what to install or which files are expected where; by default a
+        benchmark is available when :meth:`data_available` says so.
+        """
+        if not self.data_available():
+            raise UnavailableError(f"benchmark {self.name!r} cannot run here: its data is missing ({self.data_source})")
 
     def check_budget(self, budget: float | None) -> float | None:
         if self.fidelity is None:
