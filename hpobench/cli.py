@@ -16,6 +16,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .benchmarks import NameTakenError, UnknownNameError, benchmark_names, get_benchmark
+from .benchmarks.base import UnavailableError
 from .optimizers import get_optimizer_class, optimizer_names
 from .parallel import ClusterError
 from .runner import BudgetError
@@ -203,7 +204,9 @@ def cmd_compare(args) -> int:
 
     mode = f"{args.workers} workers" if args.workers else (f"scheduler {args.scheduler}" if args.scheduler else "in-process")
     try:
-        with Progress(TextColumn("[bold]compare[/] " + mode), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err) as progress:
+        with study.locked(args.workers, args.scheduler), Progress(
+            TextColumn("[bold]compare[/] " + mode), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        ) as progress:
             task = progress.add_task("runs", total=len(study.jobs()))
             study.run(workers=args.workers, scheduler=args.scheduler, progress=lambda r: progress.advance(task))
     except KeyboardInterrupt:
@@ -354,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
-    except (UsageError, StudyError, UnknownNameError, NameTakenError, BudgetError, LogError, ConfigError, ClusterError) as exc:
+    except (UsageError, StudyError, UnknownNameError, NameTakenError, UnavailableError, BudgetError, LogError, ConfigError, ClusterError) as exc:
         print(f"hpobench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ Options reach benchmarks and optimizers as dicts: a bare key goes to every one, 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -28,7 +29,7 @@ from .benchmarks import UnknownNameError, get_benchmark
 from .optimizers import get_optimizer_class, optimizer_names
 from .parallel import Job, JobResult, preflight, run_jobs
 from .runner import Budget, parse_budget
-from .storage import write_json
+from .storage import StudyLock, safe_path, write_json
 
 #: What ``compare`` runs with no arguments: cheap synthetic benchmarks (one multi-fidelity, so
 #: Hyperband runs beside the others), a budget in multiples of R so every method shares one
@@ -114,6 +115,7 @@ class Study:
     incumbent: str = "any-budget"
     baseline: str = DEFAULT_BASELINE
     _pairs: list[Pair] | None = field(default=None, init=False, repr=False)
+    _lock: StudyLock | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         self.benchmarks = list(self.benchmarks) if self.benchmarks else list(DEFAULT_BENCHMARKS)
@@ -174,13 +176,20 @@ class Study:
         """Every (benchmark, optimizer) pair, each built once to catch bad names and options;
         pairs that cannot run carry their :attr:`Pair.skip_reason`."""
         if self._pairs is None:
-            self._pairs = [self._pair(b, o) for b in self.benchmarks for o in self.optimizers]
+            pairs = []
+            for bname in self.benchmarks:
+                bopts = route_options(self.benchmark_options, bname)
+                bench = build_benchmark(bname, bopts)
+                try:
+                    bench.check_available()  # a missing package or data file: one line, before anything runs
+                    pairs += [self._pair(bench, bname, bopts, oname) for oname in self.optimizers]
+                finally:
+                    bench.close()
+            self._pairs = pairs
         return self._pairs
 
-    def _pair(self, bname: str, oname: str) -> Pair:
-        bopts = route_options(self.benchmark_options, bname)
+    def _pair(self, bench, bname: str, bopts: dict, oname: str) -> Pair:
         oopts = route_options(self.optimizer_options, oname)
-        bench = build_benchmark(bname, bopts)
         pair = Pair(bname, oname, bopts, oopts)
         cls = get_optimizer_class(oname)
         pair.skip_reason = cls.capabilities.why_not(bench.space, bench.fidelity)
@@ -192,7 +201,6 @@ class Study:
             except ValueError as exc:
                 raise StudyError(f"optimizer {oname!r}: {exc}") from None
             pair.plan = opt.describe_plan()
-        bench.close()
         return pair
 
     def skipped(self) -> list[Pair]:
@@ -242,13 +250,32 @@ class Study:
         it finishes, so an interrupted study continues with ``resume=True``.
         """
         threads = 1 if (workers or 0) > 1 or scheduler else None
+        with self.locked():
+            t0 = time.perf_counter()
+            results = run_jobs(self.jobs(threads), workers=workers, scheduler=scheduler, on_done=progress)
+            self.wall_seconds = time.perf_counter() - t0
+        return results
+
+    @contextlib.contextmanager
+    def locked(self, workers: int | None = None, scheduler: str | None = None):
+        """Check the study, create its directory and hold its lock for the ``with`` block.
+
+        One process per study directory: a second process (say a second ``compare --resume``)
+        is refused with :class:`~hpobench.storage.StudyLockedError` before it replays or appends
+        anything. Re-entrant within this study object.
+        """
+        if self._lock is not None:
+            yield self
+            return
         self.check()
         self.check_execution(workers, scheduler)
         make_dir(self.out)
-        t0 = time.perf_counter()
-        results = run_jobs(self.jobs(threads), workers=workers, scheduler=scheduler, on_done=progress)
-        self.wall_seconds = time.perf_counter() - t0
-        return results
+        self._lock = StudyLock(self.out).acquire()
+        try:
+            yield self
+        finally:
+            self._lock.release()
+            self._lock = None
 
     def check_execution(self, workers: int | None = None, scheduler: str | None = None) -> None:
         """Refuse a bad worker count, both a local cluster and a scheduler, or an unreachable
@@ -354,9 +381,7 @@ def make_dir(out: Path) -> None:
 
 def figure_path(out: Path, benchmark: str, suffix: str = ".png") -> Path:
     """Where a benchmark's figure goes: under ``out``, from a sanitized name."""
-    from .storage import safe_name
-
-    return Path(out) / f"{safe_name(benchmark)}{suffix}"
+    return safe_path(out, f"{benchmark}{suffix}")
 
 
 def format_value(x: Any, digits: int = 3) -> str:

@@ -207,3 +207,26 @@ def test_registries_refuse_a_taken_name():
     with pytest.raises(NameTakenError):
         register_benchmark("branin", AlwaysFails)
     assert Result(1.0).status == "ok"
+
+
+def test_two_processes_on_one_study_directory(tmp_path):
+    """Issue 9 item 1: two `compare --resume --out X` at once interleaved their trials in the
+    same logs; the second is refused with one line and the logs stay intact."""
+    import time
+
+    out = tmp_path / "s"
+    # ~5 s of work, so the second process arrives while the first holds the directory
+    args = ["compare", "--benchmarks", "branin", "--optimizers", "random", "--seeds", "2", "--budget", "40",
+            "--benchmark-option", "cpu_work=200000", "--out", str(out)]
+    first = subprocess.Popen([sys.executable, "-m", "hpobench", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not (out / ".hpobench.lock").exists() or not list(out.glob("branin/random/seed-*.jsonl")):
+        assert time.time() < deadline and first.poll() is None, "the first study did not start"
+        time.sleep(0.05)
+    second = cli(*args, "--resume")
+    first.communicate(timeout=300)
+    assert first.returncode == 0
+    one_line_exit_2(second, "is in use by process")
+    for k in (0, 1):
+        trials = [r["trial"] for r in read_records(out / "branin" / "random" / f"seed-{k}.jsonl")]
+        assert trials == list(range(40))
