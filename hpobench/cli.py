@@ -153,6 +153,8 @@ def _study_from_args(args, benchmarks, optimizers, seeds, budget) -> Study:
         optimizer_options=_parse_options(args.optimizer_option, "--optimizer-option"),
         resume=args.resume,
         incumbent=getattr(args, "incumbent", "any-budget"),
+        parallel_evals=args.parallel_evals,
+        eval_timeout=args.eval_timeout,
     )
 
 
@@ -205,10 +207,22 @@ def cmd_compare(args) -> int:
     mode = f"{args.workers} workers" if args.workers else (f"scheduler {args.scheduler}" if args.scheduler else "in-process")
     try:
         with study.locked(args.workers, args.scheduler), Progress(
-            TextColumn("[bold]compare[/] " + mode), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+            TextColumn("[bold]compare[/] " + mode), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[evals]} evaluations"),
+            TimeElapsedColumn(), console=err,
         ) as progress:
-            task = progress.add_task("runs", total=len(study.jobs()))
-            study.run(workers=args.workers, scheduler=args.scheduler, progress=lambda r: progress.advance(task))
+            task = progress.add_task("runs", total=len(study.jobs()), evals=0)
+            counter = {"evals": 0}
+
+            def on_record(rec):
+                counter["evals"] += 1
+                progress.update(task, evals=counter["evals"])
+
+            def on_done(res):
+                if args.workers and study.parallel_evals == 1 and study.eval_timeout is None:
+                    counter["evals"] += res.n_records - res.replayed  # whole runs on workers: counted as they end
+                progress.update(task, advance=1, evals=counter["evals"])
+
+            study.run(workers=args.workers, scheduler=args.scheduler, progress=on_done, on_record=on_record)
     except KeyboardInterrupt:
         err.print(f"interrupted; every finished evaluation is in {study.out}; rerun with --resume --out {study.out} to continue")
         return 130
@@ -305,6 +319,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true", help="continue the log in --out")
     s.add_argument("--benchmark-option", action="append", metavar="KEY=VALUE")
     s.add_argument("--optimizer-option", action="append", metavar="KEY=VALUE")
+    s.add_argument("--parallel-evals", type=int, default=1, metavar="K", help="evaluations in flight inside each run (simulated workers on cheap benchmarks)")
+    s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
     s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
     s.set_defaults(func=cmd_run)
 
@@ -321,6 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--benchmark-option", action="append", metavar="[BENCHMARK.]KEY=VALUE")
     s.add_argument("--optimizer-option", action="append", metavar="[OPTIMIZER.]KEY=VALUE")
     s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
+    s.add_argument("--parallel-evals", type=int, default=1, metavar="K", help="evaluations in flight inside each run (simulated workers on cheap benchmarks)")
+    s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_compare)
 

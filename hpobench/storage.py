@@ -38,7 +38,7 @@ LOG_SUFFIX = ".jsonl"
 LOCK_NAME = ".hpobench.lock"
 MANIFEST_SUFFIX = ".manifest.json"
 #: Settings that must agree between a manifest and a resumed run.
-MANIFEST_KEYS = ("benchmark", "benchmark_options", "optimizer", "optimizer_options", "seed", "budget")
+MANIFEST_KEYS = ("benchmark", "benchmark_options", "optimizer", "optimizer_options", "seed", "budget", "parallel_evals")
 _PACKAGES = ("numpy", "scipy", "scikit-learn", "hyperopt", "dask", "distributed", "torch")
 
 
