@@ -156,7 +156,7 @@ def read_manifest(log: str | os.PathLike) -> dict | None:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except (OSError, json.JSONDecodeError) as exc:
-        raise LogError(f"manifest {path} is unreadable ({exc}); move it away or choose another --out") from None
+        raise LogError(f"manifest {path} is unreadable ({exc}); move it away or choose another output directory") from None
 
 
 def _parse_record(line: bytes) -> dict | None:
