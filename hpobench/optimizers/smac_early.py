@@ -99,8 +99,8 @@ class SMACEarly(Optimizer):
         max_budget: float | None = None,
         min_budget: float | None = None,
         n_walkers: int = 100,
-        n_steps: int = 500,
-        burn_in: int = 250,
+        n_steps: int = 300,
+        burn_in: int = 150,
         **options: Any,
     ):
         super().__init__(space, seed=seed, fidelity=fidelity, **options)
