@@ -24,6 +24,7 @@ HpBandSter does. Deviations: see docs/bohb.md.
 
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Any
 
@@ -207,13 +208,16 @@ class KDESource(ConfigSource):
         losses.append(loss if math.isfinite(loss) else math.inf)
 
 
+_KDE_OPTIONS = tuple(inspect.signature(KDESource).parameters)
+
+
 class BOHB(Hyperband):
     """BOHB: Hyperband (its default schedule and every option) with :class:`KDESource`.
 
     Args:
         top_n_percent, num_samples, random_fraction, bandwidth_factor, min_bandwidth,
-            min_points_in_model: the model's settings (see :class:`KDESource`; the paper's
-            defaults 15, 64, 1/3, 3, 1e-3, d + 1).
+            min_points_in_model: the model's options, passed to :class:`KDESource` (the
+            paper's defaults 15, 64, 1/3, 3, 1e-3, d + 1).
         settings / keyword options: as for :class:`~hpobench.optimizers.hyperband.Hyperband`.
 
     Example:
@@ -226,24 +230,9 @@ class BOHB(Hyperband):
 
     name = "bohb"
 
-    def __init__(
-        self,
-        space: Space,
-        seed: int | None = 0,
-        fidelity: Fidelity | None = None,
-        *,
-        top_n_percent: float = 15,
-        num_samples: int = 64,
-        random_fraction: float = 1 / 3,
-        bandwidth_factor: float = 3,
-        min_bandwidth: float = 1e-3,
-        min_points_in_model: int | None = None,
-        **options: Any,
-    ):
-        self._kde_options = dict(
-            top_n_percent=top_n_percent, num_samples=num_samples, random_fraction=random_fraction,
-            bandwidth_factor=bandwidth_factor, min_bandwidth=min_bandwidth, min_points_in_model=min_points_in_model,
-        )
+    def __init__(self, space: Space, seed: int | None = 0, fidelity: Fidelity | None = None, **options: Any):
+        # The model's options go to KDESource (which holds their defaults); the rest to Hyperband.
+        self._kde_options = {k: options.pop(k) for k in _KDE_OPTIONS if k in options}
         super().__init__(space, seed=seed, fidelity=fidelity, **options)
 
     def default_source(self) -> ConfigSource:
