@@ -20,6 +20,9 @@ FAST_OPTIONS = {
     "gp": {"grid_size": 256, "burnin": 10, "mcmc_iters": 3, "grid_subset": 3, "pending_samples": 20},
     "gp-ml": {"grid_size": 256, "grid_subset": 3, "pending_samples": 20},
     "smac": {"n_random_candidates": 500},
+    # Two steps per run, so that 40 trials hold 20 distinct configurations as check_types asks;
+    # the stopping rule itself is tested in tests/optimizers/test_smac_early.py.
+    "smac-early": {"base_options": {"n_random_candidates": 500}, "n_points": 2},
 }
 
 

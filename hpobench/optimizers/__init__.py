@@ -45,6 +45,11 @@ _REGISTRY: dict[str, Any] = {
     "sh": "hpobench.optimizers.hyperband:SuccessiveHalving",
     "bracket-s4": "hpobench.optimizers.hyperband:BracketRepeat",
     "hyperband-inf": "hpobench.optimizers.hyperband:HyperbandInfinite",
+    "bohb": "hpobench.optimizers.bohb:BOHB",
+    "asha": "hpobench.optimizers.asha:ASHA",
+    "hyperband-async": "hpobench.optimizers.asha:AsyncHyperband",
+    "dehb": "hpobench.optimizers.dehb:DEHB",
+    "smac-early": "hpobench.optimizers.smac_early:SMACEarly",
 }
 
 #: Parametrized names: ``bracket-s<k>`` is the paper's "bracket s=k" baseline (one
