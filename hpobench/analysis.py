@@ -182,8 +182,9 @@ def summarize(out, at_max_only: bool = False, baseline: str = "random") -> Study
     """Compute every number ``compare`` prints: median final regret with quartiles (where the
     optimum is known), the incumbent's final validation loss and test value, mean rank and the
     p-value against ``baseline`` (both on regret, or on the test value where no optimum is
-    known), optimizer milliseconds per evaluation, run count."""
-    study = load_study(out)
+    known), optimizer milliseconds per evaluation, run count. ``out`` is a study directory, or
+    a study already read by :func:`load_study`."""
+    study = out if isinstance(out, dict) else load_study(out)
     traces: dict = {}
     table: dict = {}
     axis: dict = {}

@@ -1,4 +1,4 @@
-"""Command line: ``python -m hpobench {list, run, compare, plan}``.
+"""Command line: ``python -m hpobench {list, run, compare, report, plan}``.
 
 Errors a user can cause print one line (``hpobench: error: ...``) naming what is wrong and what
 is accepted, and exit with code 2; nothing already on disk is changed.
@@ -360,6 +360,17 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .report import ReportError, build_report
+
+    try:
+        path = build_report(args.studies, args.out, args.figures, posthoc=args.posthoc, alpha=args.alpha, at_max_only=args.incumbent == "max-budget")
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"report: {path}" + (f"; figures: {args.figures}" if args.figures else ""))
+    return 0
+
+
 def cmd_plan(args) -> int:
     try:
         from .optimizers import hyperband
@@ -407,6 +418,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("report", help="one self-contained HTML page from study directories")
+    s.add_argument("studies", nargs="+", metavar="OUT", help="study directories (only read)")
+    s.add_argument("--out", help="the HTML file to write (default ./<first OUT's name>-report.html)")
+    s.add_argument("--figures", metavar="DIR", help="also write every figure to DIR as PNG and PDF")
+    s.add_argument("--posthoc", choices=["nemenyi", "wilcoxon-holm"], default="nemenyi", help="post-hoc test after Friedman")
+    s.add_argument("--alpha", type=float, default=0.05, help="significance level")
+    s.add_argument("--incumbent", choices=["any-budget", "max-budget"], default="any-budget", help="which losses define the incumbent")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("plan", help="print Hyperband's brackets for R and eta")
     s.add_argument("--max-budget", type=float, required=True, help="R, the largest budget")

@@ -55,7 +55,8 @@ class FriedmanResult:
         statistic: Friedman's chi-square, tie-corrected (equals ``scipy.stats.friedmanchisquare``).
         pvalue: its p-value (chi-square with k - 1 degrees of freedom).
         f_statistic: Iman and Davenport's F, less conservative than the chi-square.
-        f_pvalue: its p-value (F with k - 1 and (k - 1)(N - 1) degrees of freedom).
+        f_pvalue: its p-value (F with k - 1 and (k - 1)(N - 1) degrees of freedom); the
+            chi-square p-value where F is infinite (every block ranks the methods alike).
         k: number of methods.
         n: number of blocks.
     """
@@ -92,8 +93,11 @@ def friedman_test(values: np.ndarray) -> FriedmanResult:
     chi2 = float(max(raw / correction, 0.0))
     p = float(stats.chi2.sf(chi2, k - 1))
     denom = n * (k - 1) - chi2
-    if denom <= 1e-12:  # every block ranks the methods identically
-        f_stat, f_p = math.inf, 0.0
+    if denom <= 1e-12:
+        # Every block ranks the methods identically: F is infinite, and its F-distribution
+        # p-value of 0 would claim certainty from as few as two blocks; the chi-square p-value
+        # is the honest one here.
+        f_stat, f_p = math.inf, p
     else:
         f_stat = (n - 1) * chi2 / denom
         f_p = float(stats.f.sf(f_stat, k - 1, (k - 1) * (n - 1)))

@@ -48,7 +48,10 @@ def test_friedman_statistic_matches_scipy_with_and_without_ties():
 
 def test_friedman_on_identical_orderings_is_significant_and_all_ties_are_not():
     same = np.tile(np.arange(4.0), (8, 1))
-    assert friedman_test(same).pvalue < 1e-4 and friedman_test(same).f_pvalue == 0.0
+    res = friedman_test(same)
+    assert res.pvalue < 1e-4 and res.f_statistic == math.inf and res.f_pvalue == res.pvalue
+    # two blocks that agree are no evidence at alpha = 0.05 (an infinite F would say p = 0)
+    assert friedman_test(np.array([[0.0, 1.0], [0.0, 1.0]])).f_pvalue > 0.05
     assert friedman_test(np.ones((5, 3))).pvalue == 1.0
 
 
