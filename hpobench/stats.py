@@ -153,8 +153,9 @@ def wilcoxon_holm(values: np.ndarray) -> np.ndarray:
             finite = np.isfinite(a) & np.isfinite(b)
             # A pair where one side is missing (inf) is a clear loss for it: encode as a large
             # difference of the right sign so the signed-rank test sees it.
-            d = np.where(finite, a - b, np.where(np.isinf(a) & np.isinf(b), 0.0, np.where(np.isinf(a), 1.0, -1.0) * 1e300))
-            if np.all(d == 0) or len(d) < 1:
+            with np.errstate(invalid="ignore"):  # inf - inf where both are missing: replaced below
+                d = np.where(finite, a - b, np.where(np.isinf(a) & np.isinf(b), 0.0, np.where(np.isinf(a), 1.0, -1.0) * 1e300))
+            if not len(d) or np.all(d == 0):
                 p = 1.0
             else:
                 p = float(stats.wilcoxon(d, zero_method="zsplit").pvalue)

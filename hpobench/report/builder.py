@@ -17,6 +17,7 @@ import html
 import math
 import os
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -205,7 +206,7 @@ def _benchmark_section(bench: C.BenchmarkData, figs: _Figures, colors, posthoc: 
     rows = []
     for opt, row in sorted(table.items(), key=lambda kv: (kv[1]["mean_rank"], kv[0])):
         runs = bench.runs[opt].values()
-        statuses = sum((r.statuses for r in runs), start=type(next(iter(runs)).statuses)())
+        statuses = sum((r.statuses for r in runs), start=Counter())
         rows.append(
             [
                 opt,
