@@ -107,11 +107,17 @@ def cd_diagram(comparison: RankComparison, title: str) -> Figure:
     left, right = order[:half], order[half:][::-1]
     rows = max(len(left), len(right))
     n_groups = len(comparison.groups)
+    labels = [f"{names[i]} ({ranks[i]:.2f})" for i in range(k)]
+    # Room for the longest label on each side, in inches (about 0.075 in per 9-pt character),
+    # converted to rank units so the names are never cut off.
+    axis_in = 4.2
+    side_in = 0.35 + 0.075 * max(len(t) for t in labels)
     height = 1.6 + 0.28 * (rows + n_groups)
-    fig = _figure(7.5, height, left=0.05, right=0.05, bottom=0.05, top=0.45)
+    fig = _figure(axis_in + 2 * side_in + 0.1, height, left=0.05, right=0.05, bottom=0.05, top=0.45)
     ax = fig.subplots()
     lo, hi = 1.0, float(max(k, 2))
-    ax.set_xlim(lo - 0.9 - 0.12 * k, hi + 0.9 + 0.12 * k)
+    per_in = (hi - lo) / axis_in
+    ax.set_xlim(lo - side_in * per_in, hi + side_in * per_in)
     top = 0.0
     bottom = -(n_groups + rows + 1.5) * 0.3
     ax.set_ylim(bottom, 0.9)
@@ -135,10 +141,10 @@ def cd_diagram(comparison: RankComparison, title: str) -> Figure:
     for side, idxs in (("left", left), ("right", right)):
         for row, i in enumerate(idxs):
             y = label_top - 0.3 * row
-            x_end = lo - 0.3 if side == "left" else hi + 0.3
+            x_end = lo - 0.25 * per_in if side == "left" else hi + 0.25 * per_in
             ax.plot([ranks[i], ranks[i], x_end], [top, y, y], color="0.3", lw=1)
-            text = f"{names[i]} ({ranks[i]:.2f})"
-            ax.text(x_end + (-0.05 if side == "left" else 0.05), y, text, ha="right" if side == "left" else "left", va="center", fontsize=9)
+            pad = 0.05 * per_in
+            ax.text(x_end - pad if side == "left" else x_end + pad, y, labels[i], ha="right" if side == "left" else "left", va="center", fontsize=9)
     fig.suptitle(title, fontsize=10)
     ax.set_title(_wrap(comparison.describe(), 110), fontsize=7.5, color="0.25")
     return fig
