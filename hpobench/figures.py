@@ -23,9 +23,10 @@ from .stats import RankComparison  # noqa: E402
 matplotlib.rcParams["svg.hashsalt"] = "hpobench"  # the same figure gives the same SVG bytes
 
 
-def colors_for(names) -> dict[str, str]:
-    """One colour per optimizer, fixed by sorted name, so every figure of a report agrees."""
-    return {n: f"C{i % 10}" for i, n in enumerate(sorted(names))}
+def styles_for(names) -> dict[str, dict]:
+    """A colour and a marker per optimizer, handed out in sorted-name order, so every figure of
+    a report draws an optimizer the same way (no style is tied to a registered name)."""
+    return {n: {"color": f"C{i % 10}", "marker": MARKERS[i % len(MARKERS)]} for i, n in enumerate(sorted(names))}
 
 
 def _figure(width: float, height: float, left: float = 0.7, right: float = 0.2, bottom: float = 0.55, top: float = 0.35, wspace: float = 0.2) -> Figure:
@@ -36,11 +37,11 @@ def _figure(width: float, height: float, left: float = 0.7, right: float = 0.2, 
     return fig
 
 
-def _line(ax, x, y, name, color, n_points):
-    ax.plot(x, y, lw=2, color=color, label=name, marker=MARKERS.get(name), markevery=max(1, n_points // 12))
+def _line(ax, x, y, label, style, n_points):
+    ax.plot(x, y, lw=2, label=label, markevery=max(1, n_points // 12), **style)
 
 
-def incumbent_figure(curves_by_axis: dict, axis_labels: dict[str, tuple[str, bool]], value_name: str, title: str, colors: dict[str, str], log_y: bool = True) -> Figure:
+def incumbent_figure(curves_by_axis: dict, axis_labels: dict[str, tuple[str, bool]], value_name: str, title: str, styles: dict[str, dict], log_y: bool = True) -> Figure:
     """Median incumbent value with its quartile band, one panel per x axis.
 
     Args:
@@ -49,7 +50,7 @@ def incumbent_figure(curves_by_axis: dict, axis_labels: dict[str, tuple[str, boo
         axis_labels: ``{axis: (label, log_x)}``.
         value_name: what the y axis shows (``simple regret``).
         title: the figure's title.
-        colors: optimizer -> colour.
+        styles: optimizer -> matplotlib line style (colour, marker), see :func:`styles_for`.
         log_y: draw the y axis on a log scale where every drawn quartile is positive.
     """
     n = len(curves_by_axis)
@@ -63,8 +64,8 @@ def incumbent_figure(curves_by_axis: dict, axis_labels: dict[str, tuple[str, boo
             med, lo, hi = c.median, c.q25, c.q75
             if log_y:
                 med, lo, hi = (np.maximum(a, 1e-12) for a in (med, lo, hi))  # 0 regret cannot be drawn on a log axis
-            _line(ax, c.grid, med, f"{opt} (n={c.n_runs})", colors[opt], len(c.grid))
-            ax.fill_between(c.grid, lo, hi, color=colors[opt], alpha=0.15, lw=0)
+            _line(ax, c.grid, med, f"{opt} (n={c.n_runs})", styles[opt], len(c.grid))
+            ax.fill_between(c.grid, lo, hi, color=styles[opt]["color"], alpha=0.15, lw=0)
             positive &= bool(np.all(lo[~np.isnan(lo)] > 0))
         label, log_x = axis_labels[axis]
         ax.set_xlabel(label)
@@ -79,12 +80,12 @@ def incumbent_figure(curves_by_axis: dict, axis_labels: dict[str, tuple[str, boo
     return fig
 
 
-def rank_over_budget_figure(x: np.ndarray, ranks: dict[str, np.ndarray], xlabel: str, title: str, colors: dict[str, str]) -> Figure:
+def rank_over_budget_figure(x: np.ndarray, ranks: dict[str, np.ndarray], xlabel: str, title: str, styles: dict[str, dict]) -> Figure:
     """Average rank of each optimizer against budget (1 = best), the paper's Figure 5 layout."""
     fig = _figure(6.5, 4.2)
     ax = fig.subplots()
     for opt, r in sorted(ranks.items()):
-        _line(ax, x, r, opt, colors[opt], len(x))
+        _line(ax, x, r, opt, styles[opt], len(x))
     k = len(ranks)
     ax.set_ylim(k + 0.3, 0.7)  # rank 1 on top
     ax.set_xlabel(xlabel)
@@ -150,7 +151,7 @@ def cd_diagram(comparison: RankComparison, title: str) -> Figure:
     return fig
 
 
-def normalized_score_figure(scores: dict[str, dict[str, float]], optimizers: list[str], colors: dict[str, str], title: str) -> Figure:
+def normalized_score_figure(scores: dict[str, dict[str, float]], optimizers: list[str], styles: dict[str, dict], title: str) -> Figure:
     """Mean normalized score per optimizer (bar) with each benchmark's score as a dot.
 
     ``scores`` is ``{benchmark: {optimizer: score}}``; an optimizer's mean is over the benchmarks
@@ -161,7 +162,7 @@ def normalized_score_figure(scores: dict[str, dict[str, float]], optimizers: lis
     for i, opt in enumerate(optimizers):
         vals = [s[opt] for s in scores.values() if opt in s and np.isfinite(s[opt])]
         if vals:
-            ax.bar(i, np.mean(vals), color=colors[opt], alpha=0.6)
+            ax.bar(i, np.mean(vals), color=styles[opt]["color"], alpha=0.6)
     for j, (bench, s) in enumerate(sorted(scores.items())):
         xs = [i for i, o in enumerate(optimizers) if o in s and np.isfinite(s[o])]
         ax.scatter([x + 0.12 * ((j % 5) - 2) for x in xs], [s[optimizers[x]] for x in xs], marker=markers[j % len(markers)], color="black", s=18, label=bench, zorder=3)
@@ -176,12 +177,12 @@ def normalized_score_figure(scores: dict[str, dict[str, float]], optimizers: lis
     return fig
 
 
-def ecdf_figure(grid: np.ndarray, curves: dict[str, np.ndarray], xlabel: str, title: str, colors: dict[str, str]) -> Figure:
+def ecdf_figure(grid: np.ndarray, curves: dict[str, np.ndarray], xlabel: str, title: str, styles: dict[str, dict]) -> Figure:
     """COCO-style ECDF: fraction of (run, target) pairs reached against budget (log x)."""
     fig = _figure(6.5, 4.2)
     ax = fig.subplots()
     for opt, y in sorted(curves.items()):
-        ax.step(grid, y, where="post", lw=2, color=colors[opt], label=opt)
+        ax.step(grid, y, where="post", lw=2, color=styles[opt]["color"], label=opt)
     _log_scale(ax, "x")
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel(xlabel)

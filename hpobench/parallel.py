@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .runner import verify_replay
 from .storage import LogError, check_resumable, log_path
 
 
@@ -35,6 +36,10 @@ class Job:
     optimizer_options: dict = field(default_factory=dict)
     #: torch/BLAS threads for this job (1 when several jobs share the machine; None = leave as is)
     threads: int | None = None
+    #: the benchmark factory / optimizer class itself, for names registered in code (a script's
+    #: ``register_benchmark``), which a worker process does not know; None: resolve the name
+    benchmark_factory: object = field(default=None, compare=False, repr=False)
+    optimizer_class: object = field(default=None, compare=False, repr=False)
 
     @property
     def log(self) -> Path:
@@ -80,11 +85,29 @@ def connect(scheduler: str, timeout: str = "10s"):
 def preflight(jobs: Iterable[Job]) -> None:
     """Check every job's log before anything runs, so bad input changes nothing on disk.
 
-    Raises :class:`~hpobench.storage.LogError` for an existing log without ``--resume``, a
-    manifest with other settings, or a corrupt log.
+    Raises :class:`~hpobench.storage.LogError` for an existing log without ``resume``, a
+    manifest with other settings, a corrupt log, or (when resuming) a log whose trials the
+    optimizer no longer proposes: every log of the study is replayed in memory first, so a
+    mismatch in one job is refused before any other job has written a line.
     """
     for job in jobs:
-        check_resumable(job.log, job.settings(), job.resume)
+        records = check_resumable(job.log, job.settings(), job.resume)
+        if records:
+            bench, opt = build(job)
+            try:
+                verify_replay(bench, opt, job.budget, records, job.log)
+            finally:
+                bench.close()
+
+
+def build(job: Job):
+    """The benchmark and the fresh optimizer a job runs."""
+    from .benchmarks import get_benchmark_factory
+    from .optimizers import get_optimizer_class
+
+    bench = (job.benchmark_factory or get_benchmark_factory(job.benchmark))(**job.benchmark_options)
+    cls = job.optimizer_class or get_optimizer_class(job.optimizer)
+    return bench, cls(bench.space, seed=job.seed, fidelity=bench.fidelity, **job.optimizer_options)
 
 
 def execute_job(job: Job) -> JobResult:
@@ -93,12 +116,9 @@ def execute_job(job: Job) -> JobResult:
         from .threads import limit_threads
 
         limit_threads(job.threads)
-    from .benchmarks import get_benchmark
-    from .optimizers import get_optimizer
     from .runner import run
 
-    bench = get_benchmark(job.benchmark, **job.benchmark_options)
-    opt = get_optimizer(job.optimizer, bench.space, seed=job.seed, fidelity=bench.fidelity, **job.optimizer_options)
+    bench, opt = build(job)
     res = run(bench, opt, job.budget, seed=job.seed, log_path=job.log, resume=job.resume, settings=job.settings())
     return JobResult(job, len(res.records), res.replayed, res.best_loss, str(job.log))
 
@@ -164,10 +184,6 @@ def run_jobs(
         client.close()
         if cluster is not None:
             cluster.close()
-
-
-def job_dict(job: Job) -> dict:
-    return asdict(job)
 
 
 __all__ = ["ClusterError", "Job", "JobResult", "LogError", "connect", "execute_job", "preflight", "run_jobs"]

@@ -12,8 +12,9 @@ Budgets (:func:`parse_budget`):
 A run stops before the next ask once the budget is used up, so the last evaluation may overshoot
 a resource or time budget by one evaluation (its exact charge is logged).
 
-An exception raised by the objective, or a non-finite loss, is a failed trial: it is logged with
-``status = "failed"`` and told to the optimizer as a ``nan`` loss; the run goes on.
+An exception raised by the objective (``SystemExit`` included) is a trial with status
+``"crashed"``; a non-finite or non-numeric loss is ``"failed"``. Either is logged with its error
+and told to the optimizer as a ``nan`` loss; the run goes on.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .benchmarks.base import Benchmark, Result
+from .benchmarks.base import FAILURE_STATUSES, Benchmark, Result
 from .optimizers.base import Optimizer, Trial
 from .storage import LogError, RunLog, check_resumable
 
@@ -47,7 +48,7 @@ class Budget:
         return self.text
 
 
-_BUDGET_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([rRsS]?)\s*$")
+_BUDGET_RE = re.compile(r"^\s*(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*([rRsS]?)\s*$")
 
 
 def parse_budget(text: str | int | float | Budget) -> Budget:
@@ -55,6 +56,9 @@ def parse_budget(text: str | int | float | Budget) -> Budget:
 
     >>> parse_budget("10R")
     Budget(kind='resource', amount=10.0, text='10R')
+    >>> parse_budget("1e3").text
+    '1000'
+
     """
     if isinstance(text, Budget):
         return text
@@ -71,7 +75,8 @@ def parse_budget(text: str | int | float | Budget) -> Budget:
             raise BudgetError(f"budget {text!r}: a number of evaluations must be a whole number")
         return Budget("evaluations", amount, f"{int(amount)}")
     kind = "resource" if unit == "r" else "seconds"
-    return Budget(kind, amount, f"{m.group(1)}{'R' if unit == 'r' else 's'}")
+    number = m.group(1) if "e" not in m.group(1).lower() else f"{amount:g}"
+    return Budget(kind, amount, f"{number}{'R' if unit == 'r' else 's'}")
 
 
 @dataclass
@@ -93,7 +98,13 @@ def _result_from_record(rec: dict) -> Result:
     loss = rec.get("loss")
     if loss is None:
         loss = float(rec.get("nonfinite") or "nan")
-    return Result(loss=float(loss), cost=float(rec.get("cost") or 0.0), test_loss=rec.get("test_loss"), info=rec.get("result_info") or {})
+    return Result(
+        loss=float(loss),
+        cost=float(rec.get("cost") or 0.0),
+        test_loss=rec.get("test_loss"),
+        info=rec.get("result_info") or {},
+        status=rec.get("status") or "",
+    )
 
 
 def _same(a, b) -> bool:
@@ -166,24 +177,26 @@ def run(
     settings["max_budget"] = benchmark.max_budget
     settings["optimum"] = benchmark.optimum
 
+    optimizer.set_expected_trials(expected_trials(budget, benchmark, optimizer))
     records: list[dict] = []
     log = None
     if log_path is not None:
         old = check_resumable(log_path, settings, resume)
+        if old and budget_used(budget, old, R):
+            # A finished log: nothing to run, so no optimizer work to redo just to summarize it.
+            benchmark.close()
+            return RunResult(old, Path(log_path), len(old), settings)
         _replay(optimizer, old, log_path)
         records.extend(old)
         log = RunLog(log_path, settings)
     replayed = len(records)
-    resource = float(records[-1]["resource"]) if records else 0.0
-    elapsed0 = float(records[-1]["elapsed"]) if records else 0.0
     start = time.perf_counter()
 
     def used_up() -> bool:
-        if budget.kind == "evaluations":
-            return len(records) >= budget.amount
-        if budget.kind == "resource":
-            return resource >= budget.amount * R - 1e-9
-        return elapsed0 + (time.perf_counter() - start) >= budget.amount
+        return budget_used(budget, records, R, extra_seconds=time.perf_counter() - start)
+
+    resource = float(records[-1]["resource"]) if records else 0.0
+    elapsed0 = float(records[-1]["elapsed"]) if records else 0.0
 
     try:
         while not used_up():
@@ -213,11 +226,49 @@ def run(
     return RunResult(records, Path(log_path) if log_path is not None else None, replayed, settings)
 
 
+def budget_used(budget: Budget, records: list[dict], R: float, extra_seconds: float = 0.0) -> bool:
+    """Whether ``records`` (a run's log, in order) have used up ``budget``; ``R`` is the
+    benchmark's maximum budget (1 without a fidelity), ``extra_seconds`` the time spent since
+    the last record (a budget in seconds counts it)."""
+    if budget.kind == "evaluations":
+        return len(records) >= budget.amount
+    if budget.kind == "resource":
+        return bool(records) and float(records[-1]["resource"]) >= budget.amount * R - 1e-9
+    elapsed = float(records[-1]["elapsed"]) if records else 0.0
+    return elapsed + extra_seconds >= budget.amount
+
+
+def verify_replay(benchmark: Benchmark, optimizer: Optimizer, budget: str | Budget, records: list[dict], path) -> None:
+    """Check, without writing anything, that ``records`` replay through ``optimizer`` (a fresh
+    one built as the run would build it); raise :class:`LogError` naming the first trial that
+    does not. A finished log needs no replay and is accepted as it is."""
+    budget = parse_budget(budget)
+    R = float(benchmark.max_budget) if benchmark.max_budget is not None else 1.0
+    if not records or budget_used(budget, records, R):
+        return
+    optimizer.set_expected_trials(expected_trials(budget, benchmark, optimizer))
+    _replay(optimizer, records, path)
+
+
+def expected_trials(budget: Budget, benchmark: Benchmark, optimizer: Optimizer) -> int | None:
+    """How many evaluations ``budget`` allows, where the runner can tell before the run.
+
+    A budget in evaluations is that number. A budget in multiples of R gives one evaluation per
+    R to an optimizer that runs every trial at R (single-fidelity). Budgets in seconds, and
+    multi-fidelity optimizers on a resource budget (they choose their own budgets), give None.
+    """
+    if budget.kind == "evaluations":
+        return int(budget.amount)
+    if budget.kind == "resource" and not (optimizer.capabilities.multi_fidelity and benchmark.fidelity is not None):
+        return max(1, int(math.floor(budget.amount + 1e-9)))
+    return None
+
+
 def charge(benchmark: Benchmark, trial: Trial) -> tuple[float | None, float]:
     """The budget a trial runs at and the resource it is charged, in the benchmark's units.
 
-    Single-fidelity benchmarks charge one unit (R = 1) per evaluation. ``trial.info
-    ["resource_scale"]`` scales the charge (``random-2x`` sets 0.5).
+    Single-fidelity benchmarks charge one unit (R = 1) per evaluation. ``trial.resource_scale``
+    scales the charge (``random-2x`` sets 0.5).
     """
     if benchmark.fidelity is None:
         run_budget, charged = None, 1.0
@@ -226,7 +277,7 @@ def charge(benchmark: Benchmark, trial: Trial) -> tuple[float | None, float]:
         charged = run_budget
         if benchmark.can_continue and trial.resume_from is not None:
             charged = max(0.0, run_budget - float(trial.resume_from))
-    return run_budget, charged * float(trial.info.get("resource_scale", 1.0))
+    return run_budget, charged * float(trial.resource_scale)
 
 
 def _evaluate(benchmark: Benchmark, trial: Trial, seed: int) -> tuple[dict, Result]:
@@ -242,20 +293,34 @@ def _evaluate(benchmark: Benchmark, trial: Trial, seed: int) -> tuple[dict, Resu
             raise TypeError(f"evaluate returned {type(result).__name__}, not Result")
     except KeyboardInterrupt:
         raise
-    except Exception as exc:  # a crashing objective is a failed trial, not a crashed study
-        eval_time = time.perf_counter() - t0
+    except BaseException as exc:  # noqa: BLE001 - a crashing objective (even sys.exit) is a failed trial, not a crashed study
         error = f"{type(exc).__name__}: {exc}"
-        result = Result(loss=math.nan, cost=eval_time, info={"traceback": traceback.format_exc(limit=3)})
+        result = Result(loss=math.nan, cost=time.perf_counter() - t0, info={"traceback": traceback.format_exc(limit=3)}, status="crashed")
     eval_time = time.perf_counter() - t0
     loss = result.loss
+    if isinstance(loss, (str, bytes, bool)):
+        loss = math.nan  # a numeric string is not a loss
+        error = error or f"loss {result.loss!r} is not a number"
     try:
         loss = float(loss)
     except (TypeError, ValueError):
         error = error or f"loss {loss!r} is not a number"
         loss = math.nan
-    ok = math.isfinite(loss)
+    ok = math.isfinite(loss) and result.status in ("ok", "stopped")
+    status = result.status if (ok or result.status in FAILURE_STATUSES) else "failed"
     if not ok and error is None:
-        error = f"non-finite loss {loss}"
+        error = f"non-finite loss {loss}" if status == "failed" else status
+    test_loss = result.test_loss
+    if test_loss is not None:
+        try:  # a test value the analysis cannot read is dropped, never a crash later
+            test_loss = float(test_loss) if not isinstance(test_loss, (str, bytes, bool)) else None
+        except (TypeError, ValueError):
+            test_loss = None
+        if test_loss is not None and not math.isfinite(test_loss):
+            test_loss = None
+    info = dict(trial.info)
+    if trial.resource_scale != 1.0:
+        info["resource_scale"] = trial.resource_scale  # the log's key since the first release
     rec = {
         "trial": trial.id,
         "config": trial.config,
@@ -264,15 +329,15 @@ def _evaluate(benchmark: Benchmark, trial: Trial, seed: int) -> tuple[dict, Resu
         "resume_from": trial.resume_from,
         "charged": charged,
         "loss": loss if ok else None,
-        "test_loss": result.test_loss,
+        "test_loss": test_loss,
         "cost": result.cost,
-        "status": "ok" if ok else "failed",
+        "status": status,
         "error": error,
         "eval_time": eval_time,
-        "info": trial.info,
+        "info": info,
         "result_info": result.info,
     }
     if not ok:
         rec["nonfinite"] = str(loss)
-    told = Result(loss=loss if ok else loss, cost=result.cost, test_loss=result.test_loss, info=result.info)
+    told = Result(loss=loss, cost=result.cost, test_loss=test_loss, info=result.info, status=status)
     return rec, told

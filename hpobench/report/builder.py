@@ -106,7 +106,7 @@ def _fraction_grid(benches) -> np.ndarray:
     return np.geomspace(max(lo, 1e-6), 1.0, 200)
 
 
-def _across_section(data: C.ReportData, figs: _Figures, colors, posthoc: str, alpha: float, baseline: str, n_targets: int) -> str:
+def _across_section(data: C.ReportData, figs: _Figures, styles, posthoc: str, alpha: float, baseline: str, n_targets: int) -> str:
     parts = ['<h2 id="across">Across benchmarks</h2>']
     common = data.common_optimizers()
     left_out = [o for o in data.optimizers if o not in common]
@@ -119,7 +119,7 @@ def _across_section(data: C.ReportData, figs: _Figures, colors, posthoc: str, al
     fractions, ranks = C.rank_over_budget(data)
     if ranks:
         x = fractions * scale if scale is not None else fractions
-        fig = F.rank_over_budget_figure(x, ranks, xlabel, f"Average rank over {len(data.benchmarks)} benchmark(s) and their seeds", colors)
+        fig = F.rank_over_budget_figure(x, ranks, xlabel, f"Average rank over {len(data.benchmarks)} benchmark(s) and their seeds", styles)
         parts.append("<h3>Average rank against budget</h3>")
         parts.append(
             figs.html(
@@ -159,7 +159,7 @@ def _across_section(data: C.ReportData, figs: _Figures, colors, posthoc: str, al
         parts.append(_table(["optimizer"] + sorted(scores) + ["mean", "benchmarks"], rows))
         parts.append(
             figs.html(
-                F.normalized_score_figure(scores, opts, colors, "Normalized score of the median final value"),
+                F.normalized_score_figure(scores, opts, styles, "Normalized score of the median final value"),
                 "normalized-score",
                 "normalized score",
                 f"bayesmark's normalized score, 1 - (median - optimum) / ({baseline}'s median - optimum), of the median final value over complete runs; "
@@ -176,7 +176,7 @@ def _across_section(data: C.ReportData, figs: _Figures, colors, posthoc: str, al
         curves = C.ecdf_curves(per_bench, common, grid)
         parts.append(
             figs.html(
-                F.ecdf_figure(grid * scale if scale is not None else grid, curves, xlabel, f"{n_targets} targets per benchmark, {len(per_bench)} benchmark(s), ranked optimizers", colors),
+                F.ecdf_figure(grid * scale if scale is not None else grid, curves, xlabel, f"{n_targets} targets per benchmark, {len(per_bench)} benchmark(s), ranked optimizers", styles),
                 "ecdf-targets",
                 "ECDF of budget to reach targets",
                 f"For each benchmark, {n_targets} targets log-spaced from the median value after the first evaluation to the best final value any run reached "
@@ -189,7 +189,7 @@ def _across_section(data: C.ReportData, figs: _Figures, colors, posthoc: str, al
     return "\n".join(parts)
 
 
-def _benchmark_section(bench: C.BenchmarkData, figs: _Figures, colors, posthoc: str, alpha: float, baseline: str, n_targets: int, scores) -> str:
+def _benchmark_section(bench: C.BenchmarkData, figs: _Figures, styles, posthoc: str, alpha: float, baseline: str, n_targets: int, scores) -> str:
     anchor = "b-" + safe_name(bench.name)
     parts = [f'<h2 id="{anchor}">{_e(bench.name)}</h2>']
     opt_text = "unknown" if bench.optimum is None else _num(bench.optimum, 6)
@@ -213,7 +213,7 @@ def _benchmark_section(bench: C.BenchmarkData, figs: _Figures, colors, posthoc: 
                 f"{_num(row['median_' + key])} [{_num(row['q25_' + key])}, {_num(row['q75_' + key])}]",
                 _num(row["mean_rank"]),
                 _num(row["optimizer_ms_per_eval"]),
-                _num(row["p_value_vs_random"]),
+                _num(row["p_value_vs_baseline"]),
                 _num(scores.get(bench.name, {}).get(opt, math.nan)),
                 row["n_runs"],
                 sum(not r.complete for r in runs),
@@ -230,7 +230,7 @@ def _benchmark_section(bench: C.BenchmarkData, figs: _Figures, colors, posthoc: 
     labels = {axis: (C.AXES[axis][1], C.AXES[axis][2]) for axis in bench.axes}
     parts.append(
         figs.html(
-            F.incumbent_figure(curves, labels, bench.value_name, f"{bench.name}: incumbent {bench.value_name}", colors, log_y=bench.optimum is not None),
+            F.incumbent_figure(curves, labels, bench.value_name, f"{bench.name}: incumbent {bench.value_name}", styles, log_y=bench.optimum is not None),
             f"incumbent-{bench.name}",
             f"{bench.name} incumbent curves",
             "Median over seeds with the quartile band. An incomplete run is drawn up to where it got; each curve stops at the end of its optimizer's longest run.",
@@ -254,7 +254,7 @@ def _benchmark_section(bench: C.BenchmarkData, figs: _Figures, colors, posthoc: 
         targets = ", ".join(_num(float(t)) for t in trl.targets)
         parts.append(
             figs.html(
-                F.ecdf_figure(grid * bench.budget_amount, curves, xlabel, f"{bench.name}: budget to reach {len(trl.targets)} targets", colors),
+                F.ecdf_figure(grid * bench.budget_amount, curves, xlabel, f"{bench.name}: budget to reach {len(trl.targets)} targets", styles),
                 f"ecdf-{bench.name}",
                 f"{bench.name} ECDF of budget to reach targets",
                 f"Targets ({bench.value_name}{'' if bench.optimum is not None else ' above the best found'}): {targets}.",
@@ -397,7 +397,7 @@ def build_report(
     out = Path(out_file) if out_file is not None else Path(f"{Path(study_dirs[0]).resolve().name}-report.html")
     _check_out(out, data)
     figs = _Figures(Path(figures_dir) if figures_dir is not None else None)
-    colors = F.colors_for(data.optimizers)
+    styles = F.styles_for(data.optimizers)
     scores = C.normalized_scores(data, baseline)
     incomplete = data.incomplete_runs()
     nav = " ".join(
@@ -414,10 +414,10 @@ def build_report(
         f"{status} &middot; built {_e(_dt.datetime.now().strftime('%Y-%m-%d %H:%M'))} &middot; "
         f'<span id="figure-status" data-loaded="0" data-total="?">figures not checked (scripts disabled)</span></p>',
         f"<nav>{nav}</nav>",
-        _across_section(data, figs, colors, posthoc, alpha, baseline, n_targets),
+        _across_section(data, figs, styles, posthoc, alpha, baseline, n_targets),
     ]
     for bench in data.benchmarks.values():
-        body.append(_benchmark_section(bench, figs, colors, posthoc, alpha, baseline, n_targets, scores))
+        body.append(_benchmark_section(bench, figs, styles, posthoc, alpha, baseline, n_targets, scores))
     body += [_incomplete_section(data), _settings_section(data), _methods_section(posthoc, alpha, baseline)]
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>hpobench report: '

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..analysis import StudySummary, Trace, aggregate, load_study, summarize, value_on_grid
 from ..runner import BudgetError, parse_budget
+from ..storage import iter_logs
 from ..stats import RankComparison, compare_ranks, ecdf, hitting_budget, log_targets, normalized_score
 
 #: The x axes a run can be drawn against: (Trace attribute, label, log scale).
@@ -91,7 +92,8 @@ class BenchmarkData:
         budget_text: the budget as given (``30R``).
         optimum: the known optimum, or None.
         max_budget: R in the fidelity's units, or None for single-fidelity benchmarks.
-        summary: the numbers ``compare`` prints (:func:`hpobench.analysis.summarize`).
+        summary: the numbers ``compare`` prints (:func:`hpobench.analysis.summarize`), for
+            every benchmark of the report (``summary.table[name]`` is this one's table).
     """
 
     name: str
@@ -183,28 +185,28 @@ def load_report_data(study_dirs, at_max_only: bool = False, baseline: str = "ran
         ReportError: a directory is missing, or none of them holds a log.
     """
     dirs = [Path(d) for d in study_dirs]
-    loaded = []
+    found = []
     for d in dirs:
         if not d.is_dir():
             raise ReportError(f"study directory {d} does not exist; give directories written by `python -m hpobench compare` or `run`")
-        loaded.append((d, load_study(d)))
-    seen = Counter((b, o) for _, study in loaded for b, by_opt in study.items() for o in by_opt)
-    merged: dict = {}
-    origin: dict = {}
-    renamed: dict = {}
-    for d, study in loaded:
-        for bench, by_opt in study.items():
-            for opt, by_seed in by_opt.items():
-                label = opt if seen[(bench, opt)] == 1 else f"{opt} ({d.name or d})"
-                if label != opt:
-                    renamed[label] = opt
-                merged.setdefault(bench, {})[label] = by_seed
-                origin[(bench, label)] = d
-    if not merged:
+        found += [(d, run) for run in iter_logs(d)]
+    if not found:
         raise ReportError(f"no result logs (<benchmark>/<optimizer>/seed-<k>.jsonl) below {', '.join(map(str, dirs))}")
+    holders: dict = {}
+    for d, (bench, opt, _, _) in found:
+        holders.setdefault((bench, opt), set()).add(d)
+    # (benchmark, label, seed, path): the form load_study and summarize take
+    labelled, origin, renamed = [], {}, {}
+    for d, (bench, opt, seed, path) in found:
+        label = opt if len(holders[(bench, opt)]) == 1 else f"{opt} ({d.name or d})"
+        if label != opt:
+            renamed[label] = opt
+        labelled.append((bench, label, seed, path))
+        origin[(bench, label)] = d
+    merged = load_study(labelled)
+    summary = summarize(labelled, at_max_only=at_max_only, baseline=baseline)
     benchmarks = {}
     for bench, by_opt in sorted(merged.items()):
-        summary = summarize({bench: by_opt}, at_max_only=at_max_only, baseline=baseline)
         manifests = [m for by_seed in by_opt.values() for _, m in by_seed.values() if m]
         first = manifests[0] if manifests else {}
         try:
