@@ -1,4 +1,4 @@
-"""Command line: ``python -m hpobench {list, run, compare, plan}``.
+"""Command line: ``python -m hpobench {list, run, compare, summarize, report, plan}``.
 
 Errors a user can cause print one line (``hpobench: error: ...``) naming what is wrong and what
 is accepted, and exit with code 2; nothing already on disk is changed.
@@ -232,6 +232,17 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .report import ReportError, build_report
+
+    try:
+        path = build_report(args.studies, args.out, args.figures, posthoc=args.posthoc, alpha=args.alpha, at_max_only=args.incumbent == "max-budget")
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"report: {path}" + (f"; figures: {args.figures}" if args.figures else ""))
+    return 0
+
+
 def cmd_summarize(args) -> int:
     out = Path(args.out)
     if not out.is_dir():
@@ -341,6 +352,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("report", help="one self-contained HTML page from study directories")
+    s.add_argument("studies", nargs="+", metavar="OUT", help="study directories (only read)")
+    s.add_argument("--out", help="the HTML file to write (default ./<first OUT's name>-report.html)")
+    s.add_argument("--figures", metavar="DIR", help="also write every figure to DIR as PNG and PDF")
+    s.add_argument("--posthoc", choices=["nemenyi", "wilcoxon-holm"], default="nemenyi", help="post-hoc test after Friedman")
+    s.add_argument("--alpha", type=float, default=0.05, help="significance level")
+    s.add_argument("--incumbent", choices=["any-budget", "max-budget"], default="any-budget", help="which losses define the incumbent")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("summarize", help="reprint a study's tables and plots from its logs (nothing is rerun)")
     s.add_argument("out", help="the study directory (the --out of compare)")
