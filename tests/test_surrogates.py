@@ -224,3 +224,34 @@ def test_committed_manifest_matches_its_table(directory):
         manifest = read_manifest(directory)
         rows = read_rows(directory)
     assert manifest["rows"] == len(rows) == manifest["curves"] * len(manifest["budgets"])
+
+
+# -------------------------------------------------------- the surrogate against the table
+
+
+@pytest.mark.slow
+def test_surrogate_and_table_order_random_tpe_hyperband_alike():
+    """random, tpe and hyperband at 20R with 5 seeds: the same ordering by median final test
+    error of the incumbent on lenet-digits-surrogate as on lenet-digits-table."""
+    from hpobench.analysis import incumbent_trace
+    from hpobench.optimizers import get_optimizer
+    from hpobench.runner import run
+    from hpobench.surrogates.table import TableMissingError
+
+    try:
+        table = get_benchmark("lenet-digits-table")
+    except TableMissingError as exc:
+        pytest.skip(str(exc))
+    if len(table.table) < 128:
+        pytest.skip(f"lenet-digits has {len(table.table)} recorded configurations; the comparison needs >= 128")
+    surrogate = get_benchmark("lenet-digits-surrogate")
+    medians = {}
+    for bench in (surrogate, table):
+        for opt in ("random", "tpe", "hyperband"):
+            finals = []
+            for seed in range(5):
+                optimizer = get_optimizer(opt, bench.space, seed=seed, fidelity=bench.fidelity)
+                finals.append(incumbent_trace(run(bench, optimizer, "20R", seed=seed).records).incumbent_test[-1])
+            medians[bench.name, opt] = float(np.median(finals))
+    order = {b.name: sorted(("random", "tpe", "hyperband"), key=lambda o: medians[b.name, o]) for b in (surrogate, table)}
+    assert order[surrogate.name] == order[table.name], medians

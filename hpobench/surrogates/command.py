@@ -1,7 +1,7 @@
-"""``python -m hpobench surrogate {record, validate, check}``: parsing and printing only.
+"""``python -m hpobench surrogate {record, check, plot, validate}``: parsing and printing only.
 
 The work is done by :mod:`~hpobench.surrogates.record`, :mod:`~hpobench.surrogates.validate`
-and :mod:`~hpobench.surrogates.table`.
+and :mod:`~hpobench.surrogates.table` (and :mod:`~hpobench.surrogates.figures`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,12 @@ def add_surrogate_parser(sub, parser_class) -> None:
     c.add_argument("dirs", nargs="*", default=["surrogates"], help="recording directories or their root (surrogates)")
     c.add_argument("--fix", action="store_true", help="cut torn tails and rewrite the manifests to match the tables")
     c.set_defaults(func=cmd_check)
+
+    f = ss.add_parser("plot", help="figure of a recorded table: sampled curves, final error per hyperparameter")
+    f.add_argument("benchmark", help="a recorded benchmark (lenet-digits, kernel-ls-digits, ...)")
+    f.add_argument("--root", default="surrogates", help="root of the recordings (surrogates)")
+    f.add_argument("--out", help="the PNG to write (default ROOT/BENCHMARK/curves.png)")
+    f.set_defaults(func=cmd_plot)
 
     v = ss.add_parser("validate", help="cross-validated fidelity of a surrogate against its recorded table")
     v.add_argument("name", help="a surrogate benchmark (lenet-digits-surrogate, ...)")
@@ -102,6 +108,20 @@ def cmd_check(args) -> int:
         bad += bool(problems)
         print(f"{d}: " + ("ok" if not problems else "; ".join(problems)))
     return 1 if bad else 0
+
+
+def cmd_plot(args) -> int:
+    from ..benchmarks.surrogate import TableBenchmark
+    from .figures import curves_figure
+    from .table import TableMissingError
+
+    try:
+        rec = TableBenchmark(args.benchmark, root=args.root)
+    except TableMissingError as exc:
+        raise _usage(str(exc)) from None
+    out = Path(args.out) if args.out else rec.directory / "curves.png"
+    print(curves_figure(rec.data, rec.space, args.benchmark, out))
+    return 0
 
 
 def cmd_validate(args) -> int:
