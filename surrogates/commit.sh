@@ -8,7 +8,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 python -m hpobench surrogate check --fix surrogates || exit 1
 for d in surrogates/*/; do
     d="${d%/}"
-    [ -f "$d/manifest.json" ] || continue
+    [ -f "$d/manifest.json" ] && [ -f "$d/curves.jsonl.gz" ] || continue
     flock "$d/.append.lock" git add "$d/curves.jsonl.gz" "$d/manifest.json" || exit 1
 done
 # plain `git commit` commits the index as staged above (a pathspec would re-read the files)

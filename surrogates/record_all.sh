@@ -18,10 +18,18 @@ step() {
     python -m hpobench surrogate record "$@" --workers "$WORKERS" || echo "=== step failed (exit $?): $*"
 }
 
+# Small batches of every benchmark first, so that each table is usable early; then the full
+# counts. Sobol designs are prefix-stable, so a later step extends an earlier one.
 step kernel-ls-digits --configs 256
+step kernel-ls-digits --configs 32 --seeds 3
+step lenet-digits --configs 64
+step lenet-digits --configs 16 --seeds 3
+step random-features-digits --configs 32 --budgets "$RF_GRID"
+step lenet-mnist1d --configs 32
 step lenet-digits --configs 256
 step lenet-digits --configs 32 --seeds 3
-step random-features-digits --configs 64 --budgets "$RF_GRID"
 step lenet-mnist1d --configs 128
 step random-features-digits --configs 256 --budgets "$RF_GRID"
+step random-features-digits --configs 32 --seeds 3 --budgets "$RF_GRID"
+step lenet-mnist1d --configs 32 --seeds 3
 echo "=== $(date -u +%FT%TZ) queue done"

@@ -24,14 +24,16 @@ Example:
 
 from __future__ import annotations
 
-import concurrent.futures as cf
+import contextlib
 import datetime as _dt
 import fcntl
 import math
 import multiprocessing
 import os
 import platform
+import signal
 import sys
+import threading
 import time
 from importlib import metadata
 from pathlib import Path
@@ -170,6 +172,7 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(name: str, options: dict, threads: int, budgets: list[float]) -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported (see threads.py)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it terminates the pool
     from ..threads import limit_threads
 
     bench = get_benchmark(name, **options)
@@ -177,7 +180,8 @@ def _init_worker(name: str, options: dict, threads: int, budgets: list[float]) -
     _WORKER.update(bench=bench, budgets=budgets)
 
 
-def _work(config_id: int, seed: int, config: dict) -> list[dict]:
+def _work(task: tuple[int, int, dict]) -> list[dict]:
+    config_id, seed, config = task
     return record_curve(_WORKER["bench"], config, seed, config_id, _WORKER["budgets"])
 
 
@@ -213,6 +217,19 @@ def _check_compatible(existing: dict, fresh: dict) -> None:
                 f"the table here was recorded with {key} = {existing.get(key)!r}, not {fresh.get(key)!r}; "
                 "use another --out or the same settings"
             )
+
+
+@contextlib.contextmanager
+def _no_sigint():
+    """Hold back SIGINT for the block (delivered, as KeyboardInterrupt, when it ends)."""
+    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "pthread_sigmask")
+    if main:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if main:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _fmt_time(seconds: float) -> str:
@@ -325,7 +342,7 @@ def _record_locked(name, n_configs, seeds, workers, directory, options, design_s
     progress = _Progress(len(todo), len(done), quiet, console, name)
 
     def commit(cid: int, seed: int, rows: list[dict]) -> None:
-        with append_lock(directory):
+        with _no_sigint(), append_lock(directory):  # Ctrl-C waits until table and manifest agree
             append_curve(table, rows)
             session["curves_added"] += 1
             session["wall_seconds"] = round(time.perf_counter() - started, 1)
@@ -345,17 +362,17 @@ def _record_locked(name, n_configs, seeds, workers, directory, options, design_s
                 for cid, seed in todo:
                     commit(cid, seed, record_curve(bench, configs[cid], seed, cid, grid))
             else:
-                ctx = multiprocessing.get_context("spawn")
-                with cf.ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=(name, options, threads, grid)) as pool:
-                    futures = {pool.submit(_work, cid, seed, configs[cid]): (cid, seed) for cid, seed in todo}
-                    try:
-                        for fut in cf.as_completed(futures):
-                            cid, seed = futures[fut]
-                            commit(cid, seed, fut.result())
-                    except BaseException:
-                        for f in futures:
-                            f.cancel()
-                        raise
+                # spawn: fresh workers that import torch after OMP_WAIT_POLICY is set
+                pool = multiprocessing.get_context("spawn").Pool(workers, _init_worker, (name, options, threads, grid))
+                try:
+                    for rows in pool.imap_unordered(_work, [(cid, seed, configs[cid]) for cid, seed in todo]):
+                        commit(rows[0]["config_id"], rows[0]["seed"], rows)
+                    pool.close()
+                except BaseException:
+                    pool.terminate()  # Ctrl-C or an error: do not wait for curves in progress
+                    raise
+                finally:
+                    pool.join()
     finally:
         bench.close()
     with append_lock(directory):

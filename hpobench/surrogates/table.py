@@ -214,8 +214,8 @@ def check(directory: str | os.PathLike) -> list[str]:
     except TableMissingError as exc:
         return [str(exc)]
     path = directory / TABLE_FILE
-    if not path.is_file():
-        return [f"{path} is missing"]
+    if not path.is_file():  # fine only before the first curve is written
+        return [] if not manifest.get("rows") else [f"{path} is missing"]
     s = scan(path)
     problems = []
     if s.torn:
