@@ -355,13 +355,13 @@ def _record_locked(name, n_configs, seeds, workers, directory, options, design_s
 
     try:
         with progress:
-            if workers == 1:
+            if todo and workers == 1:
                 from ..threads import limit_threads
 
                 limit_threads(threads)
                 for cid, seed in todo:
                     commit(cid, seed, record_curve(bench, configs[cid], seed, cid, grid))
-            else:
+            elif todo:
                 # spawn: fresh workers that import torch after OMP_WAIT_POLICY is set
                 pool = multiprocessing.get_context("spawn").Pool(workers, _init_worker, (name, options, threads, grid))
                 try:
