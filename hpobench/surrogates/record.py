@@ -321,6 +321,7 @@ def _record_locked(name, n_configs, seeds, workers, directory, options, design_s
     with append_lock(directory):
         existing = repair(table)  # cut a torn tail left by a killed recording
         done = {(r["config_id"], r["seed"]) for r in existing.rows}
+        todo = [(cid, seed) for seed in range(seeds) for cid in range(n_configs) if (cid, seed) not in done]
         session = {
             "command": command if command is not None else " ".join(sys.argv),
             "started": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -334,10 +335,10 @@ def _record_locked(name, n_configs, seeds, workers, directory, options, design_s
             "wall_seconds": 0.0,
             **machine_info(),
         }
-        manifest["sessions"] = list(manifest.get("sessions", [])) + [session]
+        if todo:  # a call with nothing left to record leaves no session behind
+            manifest["sessions"] = list(manifest.get("sessions", [])) + [session]
         manifest.update(table_summary(directory, existing))
         write_manifest(directory, manifest)
-    todo = [(cid, seed) for seed in range(seeds) for cid in range(n_configs) if (cid, seed) not in done]
     started = time.perf_counter()
     progress = _Progress(len(todo), len(done), quiet, console, name)
 
