@@ -12,4 +12,5 @@ for d in surrogates/*/; do
     flock "$d/.append.lock" git add "$d/curves.jsonl.gz" "$d/manifest.json" || exit 1
 done
 # plain `git commit` commits the index as staged above (a pathspec would re-read the files)
-git commit -m "${1:-Recorded learning curves (tables and manifests checked)}"
+counts=$(python -m hpobench surrogate check surrogates | sed 's|^surrogates/||; s|: ok (\([0-9]*\) curves.*|: \1 curves|' | paste -sd ',' | sed 's/,/, /g')
+git commit -m "${1:-Recorded learning curves so far: $counts}"

@@ -98,7 +98,7 @@ def _recording_dirs(paths: list[str]) -> list[Path]:
 
 
 def cmd_check(args) -> int:
-    from .table import check, refresh_manifest
+    from .table import check, read_manifest, refresh_manifest
 
     bad = 0
     for d in _recording_dirs(args.dirs):
@@ -106,7 +106,9 @@ def cmd_check(args) -> int:
             refresh_manifest(d)
         problems = check(d)
         bad += bool(problems)
-        print(f"{d}: " + ("ok" if not problems else "; ".join(problems)))
+        m = read_manifest(d)
+        ok = f"ok ({m.get('curves', 0)} curves, {m.get('rows', 0)} rows, per seed {m.get('curves_per_seed', {})})"
+        print(f"{d}: " + (ok if not problems else "; ".join(problems)))
     return 1 if bad else 0
 
 
