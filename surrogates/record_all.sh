@@ -22,10 +22,13 @@ step() {
 # counts. Sobol designs are prefix-stable, so a later step extends an earlier one.
 step kernel-ls-digits --configs 256
 step kernel-ls-digits --configs 32 --seeds 3
-step lenet-digits --configs 64
+step lenet-digits --configs 32
+step random-features-digits --configs 16 --budgets "$RF_GRID"
+step lenet-mnist1d --configs 16
 step lenet-digits --configs 16 --seeds 3
-step random-features-digits --configs 32 --budgets "$RF_GRID"
-step lenet-mnist1d --configs 32
+step lenet-digits --configs 64
+step random-features-digits --configs 64 --budgets "$RF_GRID"
+step lenet-mnist1d --configs 64
 step lenet-digits --configs 256
 step lenet-digits --configs 32 --seeds 3
 step lenet-mnist1d --configs 128
