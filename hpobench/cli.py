@@ -377,6 +377,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--s-min", type=int, default=0, help="run only brackets s_max .. s_min")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_plan)
+
+    from .surrogates.command import add_surrogate_parser
+
+    add_surrogate_parser(sub, _Parser)
     return p
 
 
