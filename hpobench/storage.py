@@ -26,7 +26,9 @@ LOG_SUFFIX = ".jsonl"
 MANIFEST_SUFFIX = ".manifest.json"
 #: Settings that must agree between a manifest and a resumed run.
 MANIFEST_KEYS = ("benchmark", "benchmark_options", "optimizer", "optimizer_options", "seed", "budget")
-_PACKAGES = ("numpy", "scipy", "scikit-learn", "hyperopt", "dask", "distributed", "torch")
+_PACKAGES = ("numpy", "scipy", "scikit-learn", "hyperopt", "dask", "distributed", "torch",
+             # the peer libraries (hpobench.peers), where installed
+             "optuna", "cmaes", "scikit-optimize", "smac", "ConfigSpace", "dehb", "syne-tune", "keras-tuner", "keras")
 
 
 def _sync(fd: int) -> None:

@@ -52,6 +52,12 @@ class PeerOptimizer(Optimizer):
         self.require()
         super().__init__(space, seed=seed, fidelity=fidelity, **options)
 
+    def worst_loss(self) -> float | None:
+        """The worst finite loss told so far (what libraries that need a finite value for a
+        failed evaluation are told instead), or ``None`` while nothing has succeeded."""
+        losses = [float(r.loss) for _, r in self.history if r.ok]
+        return max(losses) if losses else None
+
     # ------------------------------------------------------------------------ what the CLI asks
     @classmethod
     def is_available(cls) -> bool:

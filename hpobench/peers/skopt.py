@@ -12,8 +12,6 @@ the worst loss seen so far (not told at all while nothing has succeeded).
 
 from __future__ import annotations
 
-import math
-
 from ..benchmarks.base import Result
 from ..optimizers.base import Capabilities, Trial
 from .base import PeerOptimizer, library_seed
@@ -62,7 +60,6 @@ class SkoptGP(PeerOptimizer):
             acq_func=acq_func, random_state=library_seed(seed),
         )
         self._points: dict[int, list] = {}
-        self._worst = -math.inf
 
     def _ask(self) -> Trial:
         k = len(self._points)
@@ -76,8 +73,8 @@ class SkoptGP(PeerOptimizer):
 
     def _tell(self, trial: Trial, result: Result) -> None:
         x = self._points.pop(trial.id)
+        worst = self.worst_loss()
         if result.ok:
-            self._worst = max(self._worst, float(result.loss))
             self.optimizer.tell(x, float(result.loss))
-        elif math.isfinite(self._worst):
-            self.optimizer.tell(x, self._worst)
+        elif worst is not None:
+            self.optimizer.tell(x, worst)

@@ -15,7 +15,9 @@ n_trials); ask/tell itself does not stop at n_trials. SMAC does not evaluate any
 facade gets no target function. SMAC insists on an output directory; it gets a private
 temporary one, removed with the adapter, and the run history is not written (``save=False``).
 
-A failed evaluation is told as ``StatusType.CRASHED`` (SMAC imputes its crash cost).
+A failed evaluation is told as ``StatusType.CRASHED`` with the worst loss so far as its cost
+(an infinite cost makes SMAC's model targets NaN); failures before the first success are told
+when it arrives.
 SMAC3's Hyperband does not continue configurations: a promoted configuration is retrained
 from scratch at the larger budget (``resume_from`` stays ``None``).
 """
@@ -53,6 +55,7 @@ class _SMAC3(PeerOptimizer):
         # logging_level=40: SMAC logs every incumbent change at INFO; the runner's log is the record.
         self.smac = facade(scenario, target_function=None, logging_level=40, overwrite=True)
         self._infos: dict[int, object] = {}
+        self._deferred: list = []  # failed trials told once a loss gives their cost
 
     def _budgets(self) -> dict:
         return {}
@@ -68,11 +71,20 @@ class _SMAC3(PeerOptimizer):
         from smac.runhistory.enumerations import StatusType
 
         info = self._infos.pop(trial.id)
-        if result.ok:
-            value = TrialValue(cost=float(result.loss), time=float(result.cost or 0.0))
-        else:
-            value = TrialValue(cost=float("inf"), status=StatusType.CRASHED)
-        self.smac.tell(info, value, save=False)
+        worst = self.worst_loss()
+        if not result.ok:
+            # SMAC's encoders turn an infinite cost into NaN targets for its model, so a crash is
+            # told with the worst loss so far (as our smac imputes it); before any success it
+            # waits, and is told once one arrives.
+            if worst is None:
+                self._deferred.append(info)
+                return
+            self.smac.tell(info, TrialValue(cost=worst, status=StatusType.CRASHED), save=False)
+            return
+        self.smac.tell(info, TrialValue(cost=float(result.loss), time=float(result.cost or 0.0)), save=False)
+        for waiting in self._deferred:
+            self.smac.tell(waiting, TrialValue(cost=worst if worst is not None else float(result.loss), status=StatusType.CRASHED), save=False)
+        self._deferred.clear()
 
 
 class SMAC3HPO(_SMAC3):

@@ -63,7 +63,9 @@ class _SyneTune(PeerOptimizer):
             raise ValueError(f"{self.name} needs a benchmark with a fidelity")
         super().__init__(space, seed=seed, fidelity=fidelity)
         # Syne Tune warns on every scheduler built that points_to_evaluate is handled elsewhere.
-        logging.getLogger("syne_tune.optimizer.schedulers.searchers.last_value_multi_fidelity_searcher").setLevel(logging.ERROR)
+        # and on every failed trial (which the runner's log records).
+        for logger in ("syne_tune.optimizer.schedulers.searchers.last_value_multi_fidelity_searcher", "syne_tune.optimizer.schedulers.asha"):
+            logging.getLogger(logger).setLevel(logging.ERROR)
         self.eta = int(eta)
         self._levels = max(1, int(round(fidelity.max / fidelity.min)))
         self.scheduler = self._scheduler(syne_tune_space(space), library_seed(seed))
