@@ -39,7 +39,9 @@ LOCK_NAME = ".hpobench.lock"
 MANIFEST_SUFFIX = ".manifest.json"
 #: Settings that must agree between a manifest and a resumed run.
 MANIFEST_KEYS = ("benchmark", "benchmark_options", "optimizer", "optimizer_options", "seed", "budget", "parallel_evals")
-_PACKAGES = ("numpy", "scipy", "scikit-learn", "hyperopt", "dask", "distributed", "torch")
+_PACKAGES = ("numpy", "scipy", "scikit-learn", "hyperopt", "dask", "distributed", "torch",
+             # the peer libraries (hpobench.peers), where installed
+             "optuna", "cmaes", "scikit-optimize", "smac", "ConfigSpace", "dehb", "syne-tune", "keras-tuner", "keras")
 
 
 def _sync(fd: int) -> None:

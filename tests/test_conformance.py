@@ -34,6 +34,8 @@ SUBSTITUTE = {"bracket-s4": "bracket-s3"}
 def _cases():
     for name in optimizer_names(include_plugins=False):
         cls = get_optimizer_class(SUBSTITUTE.get(name, name))
+        if getattr(cls, "peer_library", ""):
+            continue  # other libraries' optimizers: tests/peers/ (skipped where not installed)
         for check_name, fn, skip in conformance_checks(cls):
             yield pytest.param(name, check_name, fn, skip, id=f"{name}-{check_name}")
 
