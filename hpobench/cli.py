@@ -106,7 +106,11 @@ def cmd_list(args) -> int:
         try:
             cls = get_optimizer_class(name)
             doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-            opts.append({"name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc})
+            library = getattr(cls, "peer_library", "") or None
+            opts.append({
+                "name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc,
+                "peer_library": library, "installed": bool(cls.is_available()) if library and hasattr(cls, "is_available") else True,
+            })
         except Exception as exc:
             opts.append({"name": name, "error": f"{type(exc).__name__}: {exc}"})
     if args.json:
@@ -117,7 +121,7 @@ def cmd_list(args) -> int:
     console = _console()
     t = Table(title="Benchmarks")
     for col in ("name", "kind", "dim", "parameter types", "fidelity", "optimum", "data", "present"):
-        t.add_column(col)
+        t.add_column(col, no_wrap=col == "name")
     for b in benches:
         if "error" in b:
             t.add_row(b["name"], "-", "-", b["error"], "", "", "", "no")
@@ -127,15 +131,16 @@ def cmd_list(args) -> int:
         t.add_row(b["name"], b["kind"], str(b["dim"]), types, fid, _fmt(b["optimum"], 6), b["data_source"], "yes" if b["data_present"] else "no")
     console.print(t)
     t = Table(title="Optimizers")
-    for col in ("name", "conditional", "dependent bounds", "multi-fidelity", "batch", "summary"):
-        t.add_column(col)
+    for col in ("name", "conditional", "dependent bounds", "multi-fidelity", "batch", "library", "summary"):
+        t.add_column(col, no_wrap=col == "name")
     for o in opts:
         if "error" in o:
-            t.add_row(o["name"], "-", "-", "-", "-", o["error"])
+            t.add_row(o["name"], "-", "-", "-", "-", "-", o["error"])
             continue
         c = o["capabilities"]
         yn = lambda v: "yes" if v else "no"  # noqa: E731
-        t.add_row(o["name"], yn(c["conditional"]), yn(c["dependent_bounds"]), yn(c["multi_fidelity"]), yn(c["batch"]), o["summary"])
+        lib = "hpobench" if not o["peer_library"] else f"{o['peer_library']} ({'installed' if o['installed'] else 'not installed'})"
+        t.add_row(o["name"], yn(c["conditional"]), yn(c["dependent_bounds"]), yn(c["multi_fidelity"]), yn(c["batch"]), lib, o["summary"])
     console.print(t)
     return 0
 

@@ -49,8 +49,13 @@ class StudyError(ValueError):
 
 
 def default_optimizers() -> list[str]:
-    """The default study's optimizers: every registered one but :data:`DEFAULT_EXCLUDE`."""
-    return [n for n in optimizer_names(include_plugins=False) if n not in DEFAULT_EXCLUDE]
+    """The default study's optimizers: every registered one of this package but
+    :data:`DEFAULT_EXCLUDE` and other libraries' optimizers (those whose class names a
+    ``peer_library``)."""
+    return [
+        n for n in optimizer_names(include_plugins=False)
+        if n not in DEFAULT_EXCLUDE and not getattr(get_optimizer_class(n), "peer_library", "")
+    ]
 
 
 def route_options(options: dict[str, Any], name: str) -> dict[str, Any]:
@@ -206,6 +211,8 @@ class Study:
         if pair.skip_reason is None:
             try:
                 opt = cls(bench.space, seed=0, fidelity=bench.fidelity, **oopts)
+            except ImportError as exc:  # another library's optimizer that is not installed
+                raise StudyError(str(exc)) from None
             except TypeError as exc:
                 raise StudyError(f"optimizer {oname!r} does not take these options: {exc}") from None
             except ValueError as exc:
