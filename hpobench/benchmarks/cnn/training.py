@@ -57,6 +57,7 @@ class TorchBenchmark(Benchmark):
 
     kind = "real"
     can_continue = True
+    accepts_data_dir = True
     dataset: str = ""
 
     def __init__(
