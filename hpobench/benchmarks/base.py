@@ -135,6 +135,9 @@ class Benchmark(ABC):
     name: str = "benchmark"
     kind: ClassVar[str] = "synthetic"  # synthetic | real | surrogate
     can_continue: ClassVar[bool] = False
+    #: The constructor takes ``data_dir=`` (where user-provided data files are); a study passes
+    #: its data directory only to benchmarks that say so.
+    accepts_data_dir: ClassVar[bool] = False
     space: Space
     fidelity: Fidelity | None = None
     optimum: float | None = None

@@ -141,6 +141,7 @@ class _DataBenchmark(Benchmark):
     """Shared lazy data handling: nothing is read until the first evaluation."""
 
     kind = "real"
+    accepts_data_dir = True
 
     def __init__(self, dataset: str, data_dir=None):
         _check_dataset(dataset)

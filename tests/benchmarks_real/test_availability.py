@@ -79,6 +79,10 @@ def test_item11_data_dir_option_wins_over_the_environment(tmp_path, monkeypatch)
     assert not get_benchmark("lenet-mnist").data_available()  # falls back to $HPOBENCH_DATA_DIR
     monkeypatch.setenv("HPOBENCH_DATA_DIR", str(tmp_path / "given"))
     assert get_benchmark("lenet-mnist").data_available()
+    # a study asks the benchmark whether to pass its data directory
+    for name in ("lenet-mnist", "cnn-cifar10", "kernel-ls-digits", "random-features-mnist1d"):
+        assert get_benchmark(name).accepts_data_dir, name
+    assert not get_benchmark("branin").accepts_data_dir and not get_benchmark("mf-hartmann6").accepts_data_dir
 
 
 class _NeedsFiles(Benchmark):

@@ -57,6 +57,7 @@ class TorchBenchmark(Benchmark):
 
     kind = "real"
     can_continue = True
+    accepts_data_dir = True
     dataset: str = ""
 
     def __init__(
@@ -81,7 +82,8 @@ class TorchBenchmark(Benchmark):
         self.device_option = device
         self.threads = threads
         self.momentum = float(momentum)
-        self._checkpoints = CheckpointStore(checkpoint_dir)
+        self._checkpoint_dir_option = checkpoint_dir
+        self._checkpoints: CheckpointStore | None = None
         self._data: dict | None = None
         self._perm_cache: dict = {}
 
@@ -208,10 +210,17 @@ class TorchBenchmark(Benchmark):
     # ---------------------------------------------------------------------------- checkpoints
 
     @property
+    def checkpoints(self) -> CheckpointStore:
+        """This benchmark's checkpoint files (made on first use: subclasses set the name that
+        prefixes a temporary directory after this class's ``__init__``)."""
+        if self._checkpoints is None:
+            self._checkpoints = CheckpointStore(self._checkpoint_dir_option, prefix=self.name)
+        return self._checkpoints
+
+    @property
     def checkpoint_dir(self):
         """The directory checkpoints go to (a temporary one is created on first use)."""
-        self._checkpoints.prefix = self.name  # subclasses set the name after this __init__
-        return self._checkpoints.directory
+        return self.checkpoints.directory
 
     def worker_options(self) -> dict:
         """Workers share this benchmark's checkpoint directory, so a configuration promoted on
@@ -220,11 +229,11 @@ class TorchBenchmark(Benchmark):
 
     def checkpoint_path(self, config: dict, seed: int):
         """One checkpoint file per (benchmark settings, configuration, seed)."""
-        return self._checkpoints.path(f"{self.signature()}|{config_key(config)}|{int(seed)}")
+        return self.checkpoints.path(f"{self.signature()}|{config_key(config)}|{int(seed)}")
 
     def _read_checkpoint(self, config: dict, seed: int) -> dict | None:
         expect = {"signature": self.signature(), "config": config_key(config), "seed": seed}
-        return self._checkpoints.read(self.checkpoint_path(config, seed), self.device, expect)
+        return self.checkpoints.read(self.checkpoint_path(config, seed), self.device, expect)
 
     def _write_checkpoint(self, config: dict, seed: int, model, optimizer, iteration: int) -> None:
         checkpoint = {
@@ -237,12 +246,13 @@ class TorchBenchmark(Benchmark):
             "model": model.state_dict(),
             "optimizer": optimizer.state_dict(),
         }
-        self._checkpoints.write(self.checkpoint_path(config, seed), checkpoint)
+        self.checkpoints.write(self.checkpoint_path(config, seed), checkpoint)
 
     def close(self) -> None:
         """Delete the temporary checkpoint directory (a user-given ``checkpoint_dir`` is kept)
         and drop the loaded data."""
-        self._checkpoints.close()
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self._data = None
         self._perm_cache = {}
 
