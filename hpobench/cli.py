@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any, Sequence
 from . import __version__
 from .benchmarks import NameTakenError, UnknownNameError, benchmark_names, get_benchmark
 from .benchmarks.base import UnavailableError
-from .optimizers import get_optimizer_class, optimizer_names
+from .optimizers import optimizer_names
 from .parallel import ClusterError
 from .runner import BudgetError
 from .space import ConfigError
@@ -160,6 +159,7 @@ def _study_from_args(args, benchmarks, optimizers, seeds, budget) -> Study:
         incumbent=getattr(args, "incumbent", "any-budget"),
         parallel_evals=args.parallel_evals,
         eval_timeout=args.eval_timeout,
+        data_dir=getattr(args, "data_dir", None),
     )
 
 
@@ -269,7 +269,8 @@ def _report(study: Study, err, report, as_json: bool) -> None:
     payload = study.write_outputs(summary)
     for png in payload["plots"].values():
         err.print(f"plot: {png}")
-    err.print(f"results: {study.out} (logs, plots, summary.json)")
+    err.print(f"report: {payload['report']}")
+    err.print(f"results: {study.out} (logs, plots, summary.json, report.html)")
     if as_json:
         print(json.dumps(read_json(study.out / "summary.json")))
 
@@ -337,7 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--optimizer-option", action="append", metavar="KEY=VALUE")
     s.add_argument("--parallel-evals", type=int, default=1, metavar="K", help="evaluations in flight inside each run (simulated workers on cheap benchmarks)")
     s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
-    s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
+    s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (default: $HPOBENCH_DATA_DIR)")
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("compare", help="many optimizers x benchmarks x seeds, then tables and plots")
@@ -352,7 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--incumbent", choices=["any-budget", "max-budget"], default="any-budget", help="which losses define the incumbent")
     s.add_argument("--benchmark-option", action="append", metavar="[BENCHMARK.]KEY=VALUE")
     s.add_argument("--optimizer-option", action="append", metavar="[OPTIMIZER.]KEY=VALUE")
-    s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
+    s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (default: $HPOBENCH_DATA_DIR)")
     s.add_argument("--parallel-evals", type=int, default=1, metavar="K", help="evaluations in flight inside each run (simulated workers on cheap benchmarks)")
     s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
@@ -399,8 +400,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "data_dir", None):
             if not Path(args.data_dir).is_dir():
                 raise UsageError(f"--data-dir {args.data_dir} is not a directory")
-            # Benchmarks (and Dask workers, which inherit the environment) read it from here.
-            os.environ["HPOBENCH_DATA_DIR"] = str(Path(args.data_dir).resolve())
+            args.data_dir = str(Path(args.data_dir).resolve())
         return int(args.func(args) or 0)
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)

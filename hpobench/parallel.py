@@ -13,7 +13,6 @@ A job's log is its own file, so the results are identical whichever mode ran it.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -45,6 +44,9 @@ class Job:
     parallel_evals: int = 1
     #: seconds after which an evaluation is recorded as ``timeout`` (None: no limit)
     eval_timeout: float | None = None
+    #: where data files are, for benchmarks that read them (not part of the run's settings:
+    #: the same files anywhere give the same run)
+    data_dir: str | None = None
 
     @property
     def log(self) -> Path:
@@ -111,14 +113,19 @@ def build(job: Job):
     from .benchmarks import get_benchmark_factory
     from .optimizers import get_optimizer_class
 
-    bench = (job.benchmark_factory or get_benchmark_factory(job.benchmark))(**job.benchmark_options)
+    factory = job.benchmark_factory or get_benchmark_factory(job.benchmark)
+    options = dict(job.benchmark_options)
+    if job.data_dir is not None and getattr(factory, "accepts_data_dir", False):
+        options["data_dir"] = job.data_dir
+    bench = factory(**options)
     cls = job.optimizer_class or get_optimizer_class(job.optimizer)
     return bench, cls(bench.space, seed=job.seed, fidelity=bench.fidelity, **job.optimizer_options)
 
 
 def spec_of(job: Job, bench) -> BenchmarkSpec:
     """How a worker process builds its copy of the job's benchmark (sharing checkpoints)."""
-    return BenchmarkSpec(job.benchmark, {**job.benchmark_options, **bench.worker_options()}, job.benchmark_factory)
+    extra = {"data_dir": job.data_dir} if job.data_dir is not None and getattr(type(bench), "accepts_data_dir", False) else {}
+    return BenchmarkSpec(job.benchmark, {**job.benchmark_options, **extra, **bench.worker_options()}, job.benchmark_factory)
 
 
 def execute_job(job: Job, on_record: Callable[[dict], None] | None = None) -> JobResult:
@@ -200,19 +207,13 @@ def local_cluster(workers: int):
     """A Dask LocalCluster of ``workers`` single-threaded processes."""
     from dask.distributed import LocalCluster
 
+    from .threads import thread_environment
+
     # One thread per worker process: several training jobs on few cores must not oversubscribe
-    # (torch + BLAS threads), and OMP_WAIT_POLICY=PASSIVE keeps idle OpenMP threads from spinning.
-    env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)  # worker processes inherit the environment at spawn
-    try:
+    # (torch + BLAS threads), and OMP_WAIT_POLICY=PASSIVE keeps idle OpenMP threads from spinning;
+    # worker processes inherit the environment when they start.
+    with thread_environment(1):
         return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def drive_on_cluster(

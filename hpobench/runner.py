@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from .benchmarks.base import Benchmark, Result
-from .evaluation import charge, evaluate_trial  # noqa: F401 - evaluate_trial re-exported for callers of the runner
+from .evaluation import charge
 from .optimizers.base import Optimizer, Trial
 from .storage import LogError, RunLog, check_resumable, read_manifest
 
@@ -125,7 +125,7 @@ def _check_replayed(trial: Trial, rec: dict, path) -> None:
     if not ok:
         raise LogError(
             f"{path}: trial {rec.get('trial')} does not replay (the optimizer now proposes {(trial.id, trial.config, trial.budget)}); "
-            "the log was written by different code or settings; choose another output directory"
+            "the log was written by different code or settings; start it in another output directory"
         )
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .analysis import StudySummary, summarize
-from .benchmarks import UnknownNameError, get_benchmark
+from .benchmarks import UnknownNameError
 from .optimizers import get_optimizer_class, optimizer_names
 from .parallel import Job, JobResult, preflight, run_jobs
 from .runner import Budget, parse_budget
@@ -110,6 +110,8 @@ class Study:
         parallel_evals: evaluations in flight inside each run (K); simulated workers on
             benchmarks whose cost is a model, worker processes or cluster tasks otherwise.
         eval_timeout: seconds after which an evaluation is a ``timeout`` trial.
+        data_dir: where MNIST, CIFAR-10 and SVHN files are, for the benchmarks that read files
+            (default: ``$HPOBENCH_DATA_DIR``).
     """
 
     benchmarks: Sequence[str] | None = None
@@ -124,6 +126,7 @@ class Study:
     baseline: str = DEFAULT_BASELINE
     parallel_evals: int = 1
     eval_timeout: float | None = None
+    data_dir: str | os.PathLike | None = None
     _pairs: list[Pair] | None = field(default=None, init=False, repr=False)
     _lock: StudyLock | None = field(default=None, init=False, repr=False)
 
@@ -194,7 +197,7 @@ class Study:
             pairs = []
             for bname in self.benchmarks:
                 bopts = route_options(self.benchmark_options, bname)
-                bench = build_benchmark(bname, bopts)
+                bench = build_benchmark(bname, bopts, self.data_dir)
                 try:
                     bench.check_available()  # a missing package or data file: one line, before anything runs
                     pairs += [self._pair(bench, bname, bopts, oname) for oname in self.optimizers]
@@ -238,6 +241,7 @@ class Study:
                 p.benchmark, p.optimizer, seed, self.budget.text, str(self.out), self.resume, p.benchmark_options, p.optimizer_options, threads,
                 benchmark_factory=benchmark_in_code(p.benchmark), optimizer_class=optimizer_in_code(p.optimizer),
                 parallel_evals=self.parallel_evals, eval_timeout=self.eval_timeout,
+                data_dir=None if self.data_dir is None else str(self.data_dir),
             )
             for p in self.pairs()
             if p.skip_reason is None
@@ -317,8 +321,9 @@ class Study:
         return summarize(runs, at_max_only=self.incumbent == "max-budget", baseline=self.baseline)
 
     def write_outputs(self, summary: StudySummary | None = None) -> dict:
-        """Write one incumbent plot per benchmark and ``summary.json``; return the JSON payload
-        (``{"out", "benchmarks": {B: {O: {...}}}, "plots"}``)."""
+        """Write one incumbent plot per benchmark, ``summary.json`` and the HTML report
+        ``report.html``; return the JSON payload (``{"out", "benchmarks": {B: {O: {...}}},
+        "plots"}``; the report's path under ``"report"``)."""
         from .plotting import incumbent_plot
 
         summary = summary or self.summary()
@@ -334,6 +339,10 @@ class Study:
             payload["plots"][bname] = str(png)
             payload["benchmarks"][bname] = {o: {k: row[k] for k in SUMMARY_KEYS} for o, row in summary.table[bname].items()}
         write_json(self.out / "summary.json", payload)
+        from .report import build_report
+
+        payload["report"] = str(build_report([self.out], safe_path(self.out, "report.html"), baseline=self.baseline,
+                                             at_max_only=self.incumbent == "max-budget"))
         return payload
 
     def describe(self) -> dict:
@@ -365,10 +374,16 @@ SUMMARY_KEYS = (
 )
 
 
-def build_benchmark(name: str, options: dict):
-    """Build a benchmark, turning bad options into one :class:`StudyError` line."""
+def build_benchmark(name: str, options: dict, data_dir=None):
+    """Build a benchmark, turning bad options into one :class:`StudyError` line; ``data_dir``
+    goes to benchmarks that read data files (``accepts_data_dir``)."""
+    from .benchmarks import get_benchmark_factory
+
     try:
-        return get_benchmark(name, **options)
+        factory = get_benchmark_factory(name)
+        if data_dir is not None and getattr(factory, "accepts_data_dir", False):
+            options = {**options, "data_dir": str(data_dir)}
+        return factory(**options)
     except UnknownNameError:
         raise
     except TypeError as exc:
