@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -198,6 +199,8 @@ def cmd_compare(args) -> int:
     )
     err = _console(stderr=True)
     report = _console(stderr=args.json)
+    if defaults and args.workers is None and args.scheduler is None and (os.cpu_count() or 1) > 1:
+        args.workers = os.cpu_count()  # the default study uses the machine's cores
     study.check_execution(args.workers, args.scheduler)
     _announce(study, err)
     study.check()
