@@ -26,11 +26,12 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
 
-__all__ = ["cpu_count", "threads_per_worker", "limit_threads", "passive_wait", "torch_threads"]
+__all__ = ["cpu_count", "threads_per_worker", "limit_threads", "passive_wait", "single_thread_blas", "torch_threads"]
 
 # threadpoolctl controllers kept alive so that the BLAS limits set by limit_threads() persist
 _CONTROLLERS: list = []
@@ -102,3 +103,24 @@ def limit_threads(n: int | None = None, blas: bool = True) -> int:
             # manager or asked to; keeping a reference makes the global setting explicit
             _CONTROLLERS[:] = [threadpool_limits(limits=n)]
     return n
+
+
+_BLAS_CONTROLLER = None
+
+
+def single_thread_blas():
+    """A context manager that limits BLAS to one thread and restores the previous limits on exit.
+
+    For code whose matrices are small (the GP's are at most a few hundred rows): a
+    multi-threaded BLAS spinning up for each small call is many times slower on a busy machine
+    (measured 10x on 2 loaded cores). A no-op context when threadpoolctl is unavailable.
+    """
+    global _BLAS_CONTROLLER
+    try:
+        if _BLAS_CONTROLLER is None:
+            import threadpoolctl
+
+            _BLAS_CONTROLLER = threadpoolctl.ThreadpoolController()
+        return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
+    except Exception:  # pragma: no cover - threadpoolctl missing or unusable
+        return contextlib.nullcontext()

@@ -1,4 +1,5 @@
-"""Cheap synthetic objectives with known optima (SPEC.md §7) and multi-fidelity versions (§7.1).
+"""Cheap synthetic objectives with known optima (Surjanovic & Bingham, Virtual Library of
+Simulation Experiments) and multi-fidelity versions (Kandasamy et al. 2017, BOCA).
 
 Every function is a minimization problem. ``noise`` (a standard deviation) adds Gaussian
 observation noise seeded by the evaluation seed, the configuration and the budget, so that the
