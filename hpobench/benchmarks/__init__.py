@@ -14,6 +14,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import Any, Callable
 
 from .base import Benchmark, Fidelity, Result, config_key, stable_seed
@@ -89,10 +90,21 @@ def resolve(target: str | Callable) -> Callable:
 def get_benchmark(name: str, **options: Any) -> Benchmark:
     """Build the benchmark registered as ``name`` with keyword ``options``.
 
+    ``"name@k"`` builds instance ``k`` of a synthetic benchmark (``instance=k``: its optimum
+    moved to a seeded point of the box; see :mod:`hpobench.benchmarks.instances`).
+
     Raises:
-        UnknownNameError: ``name`` is not registered (the message lists what is).
+        UnknownNameError: ``name`` is not registered (the message lists what is), or its
+            ``@k`` suffix is not a non-negative integer.
     """
+    name, at, number = name.partition("@")
+    if at:
+        if not number.isdigit():
+            raise UnknownNameError(f"benchmark instance {name}@{number!r}: expected name@k with k a non-negative integer")
+        options = {**options, "instance": int(number)}
     if name not in _REGISTRY:
         raise UnknownNameError(f"unknown benchmark {name!r}; known: {', '.join(_REGISTRY)}")
-    bench = resolve(_REGISTRY[name])(**options)
-    return bench
+    factory = resolve(_REGISTRY[name])
+    if at and "instance" not in inspect.signature(factory).parameters:
+        raise UnknownNameError(f"benchmark {name!r} has no instances ({name}@{number}); synthetic functions such as 'branin@1' have")
+    return factory(**options)
