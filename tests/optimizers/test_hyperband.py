@@ -19,13 +19,13 @@ from hpobench.optimizers.hyperband import (
     SuccessiveHalving,
     format_plan,
     infinite_brackets,
-    plan_command,
     plan_dict,
-    plan_for_optimizer,
+    plan_text,
     plan_total,
     s_max,
     schedule,
 )
+from hpobench.optimizers import get_optimizer
 from hpobench.optimizers.random_search import RandomSearch
 from hpobench.space import Categorical, Float, Int, Space
 
@@ -146,30 +146,25 @@ def test_plan_text_and_json():
     assert d["total"]["resource_R"] == pytest.approx(plan_total(brackets))
 
 
-def test_plan_command_and_plan_for_optimizer(capsys):
-    import argparse
-
-    args = argparse.Namespace(max_budget=81.0, eta=3, min_budget=1.0, rounding="floor_table", json=False)
-    assert plan_command(args) == 0
-    out = capsys.readouterr().out
-    assert "27@3 9@9 3@27 1@81" in out and "rounding floor_table" in out
-    args.json = True
-    assert plan_command(args) == 0
-    assert json.loads(capsys.readouterr().out)["total"]["configs"] == 81 + 27 + 9 + 6 + 5
-    args.min_budget = 100.0
-    assert plan_command(args) == 2
-    assert "min_budget" in capsys.readouterr().err
+def test_plan_text_and_describe_plan():
+    text = plan_text(81.0, eta=3, min_budget=1.0, rounding="floor_table")
+    assert "27@3 9@9 3@27 1@81" in text and "rounding floor_table" in text
+    assert json.loads(plan_text(81.0, eta=3, rounding="floor_table", as_json=True))["total"]["configs"] == 81 + 27 + 9 + 6 + 5
+    with pytest.raises(ValueError, match="min_budget"):
+        plan_text(81.0, min_budget=100.0)
 
     fid = Fidelity("epochs", 1, 81, "epochs")
-    assert "34@3 11@9 3@27 1@81" in plan_for_optimizer("hyperband", fid)
-    assert "eta 4" in plan_for_optimizer("hyperband", fid, eta=4)
-    s3 = plan_for_optimizer("bracket-s3", fid)
+
+    def plan(name, **options):
+        return get_optimizer(name, SPACE, seed=0, fidelity=fid, **options).describe_plan()
+
+    assert "34@3 11@9 3@27 1@81" in plan("hyperband")
+    assert "eta 4" in plan("hyperband", eta=4)
+    s3 = plan("bracket-s3")
     assert "34@3 11@9 3@27 1@81" in s3 and "81@1" not in s3
-    assert "81@1 27@3" in plan_for_optimizer("sh", fid)
-    assert "B = 4R" in plan_for_optimizer("hyperband-inf", fid)
-    assert plan_for_optimizer("random", fid) is None
-    assert plan_for_optimizer("hyperband", None) is None
-    assert plan_for_optimizer("bracket-s9", fid) is None  # the run reports the bad s itself
+    assert "81@1 27@3" in plan("sh")
+    assert "B = 4R" in plan("hyperband-inf")
+    assert getattr(get_optimizer("random", SPACE, seed=0), "describe_plan", lambda: None)() is None
 
 
 # ------------------------------------------------------------------------ driving Hyperband
@@ -437,10 +432,9 @@ def test_hyperband_beats_random_search_on_mf_hartmann6():
 
 
 # ------------------------------------------------------------------------------ integration
-def test_with_runner_if_available():
-    runner = pytest.importorskip("hpobench.runner")
-    if not hasattr(runner, "run"):
-        pytest.skip("runner.run not available")
+def test_with_runner():
+    from hpobench import runner
+
     bench = MFHartmann6(max_budget=27)
     res = runner.run(bench, Hyperband(bench.space, seed=0, fidelity=bench.fidelity), "8R", seed=0)
     recs = res.records
@@ -459,10 +453,9 @@ def test_with_runner_if_available():
     (HyperbandInfinite, {}),
 ])
 def test_conformance_suite(cls, options):
-    testing = pytest.importorskip("hpobench.testing")
-    if not hasattr(testing, "check_optimizer"):
-        pytest.skip("hpobench.testing.check_optimizer not available yet")
-    testing.check_optimizer(cls, **options)
+    from hpobench.testing import check_optimizer
+
+    check_optimizer(cls, **options)
 
 
 # ---------------------------------------------------------------------------- properties
@@ -494,9 +487,9 @@ def test_schedule_invariants_property():
     check()
 
 
-def test_plan_for_module_class_names():
+def test_describe_plan_for_module_class_names():
     fid = Fidelity("epochs", 1, 27)
-    assert "rounding ceil_formula, brackets s=3..0" in plan_for_optimizer("hpobench.optimizers.hyperband:Hyperband", fid)
-    s1 = plan_for_optimizer("hpobench.optimizers.hyperband:BracketRepeat", fid, s=1)
+    hb = get_optimizer("hpobench.optimizers.hyperband:Hyperband", SPACE, seed=0, fidelity=fid)
+    assert "rounding ceil_formula, brackets s=3..0" in hb.describe_plan()
+    s1 = get_optimizer("hpobench.optimizers.hyperband:BracketRepeat", SPACE, seed=0, fidelity=fid, s=1).describe_plan()
     assert "6@9 2@27" in s1 and "27@1" not in s1 and "bracket s=1" in s1
-    assert plan_for_optimizer("hpobench.optimizers.hyperband:Nope", fid) is None

@@ -184,8 +184,7 @@ class SMAC(Optimizer):
         the runner's hint (:attr:`expected_trials`), else 100."""
         if self.n_trials is not None:
             return int(self.n_trials)
-        expected = getattr(self, "expected_trials", None)
-        return int(expected) if expected else 100
+        return int(self.expected_trials) if self.expected_trials else 100
 
     def _initial_design(self) -> list[tuple[dict, str]]:
         d = len(self.space)
