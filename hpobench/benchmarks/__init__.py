@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import importlib
+import inspect
 from importlib import metadata
 from typing import Any, Callable
 
@@ -129,12 +130,23 @@ def resolve(target: str | Callable) -> Callable:
 def get_benchmark(name: str, **options: Any) -> Benchmark:
     """Build the benchmark registered as ``name`` with keyword ``options``.
 
-    ``name`` is a registered name, an entry-point name or ``module:Class``.
+    ``name`` is a registered name, an entry-point name or ``module:Class``. ``"name@k"``
+    builds instance ``k`` of a synthetic benchmark (``instance=k``: its optimum moved to a
+    seeded point of the box; see :mod:`hpobench.benchmarks.instances`).
 
     Raises:
-        UnknownNameError: ``name`` is not registered (the message lists what is).
+        UnknownNameError: ``name`` is not registered (the message lists what is), or its
+            ``@k`` suffix is not a non-negative integer.
     """
-    return get_benchmark_factory(name)(**options)
+    name, at, number = name.partition("@")
+    if at:
+        if not number.isdigit():
+            raise UnknownNameError(f"benchmark instance {name}@{number!r}: expected name@k with k a non-negative integer")
+        options = {**options, "instance": int(number)}
+    factory = get_benchmark_factory(name)
+    if at and "instance" not in inspect.signature(factory).parameters:
+        raise UnknownNameError(f"benchmark {name!r} has no instances ({name}@{number}); synthetic functions such as 'branin@1' have")
+    return factory(**options)
 
 
 def registered_in_code(name: str) -> Callable[..., Benchmark] | None:
