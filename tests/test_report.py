@@ -57,8 +57,8 @@ def test_report_is_self_contained_and_leaves_the_study_untouched(study, report):
 def test_report_numbers_match_the_logs(study):
     data = load_report_data([study])
     mf = data.benchmarks["mf-branin"]
-    assert mf.budget_kind == "resource" and mf.budget_amount == 5.0 and mf.axes == ["evaluations", "resource", "time"]
-    assert data.benchmarks["branin"].axes == ["evaluations", "resource", "time"]
+    assert mf.budget_kind == "resource" and mf.budget_amount == 5.0 and mf.axes == ["evaluations", "resource", "elapsed"]
+    assert data.benchmarks["branin"].axes == ["evaluations", "resource", "elapsed"]
     assert data.common_optimizers() == ["random", "tpe"]
     # the normalized score of random is 0 by construction; hyperband's from its own median regret
     scores = C.normalized_scores(data)
