@@ -106,7 +106,11 @@ def cmd_list(args) -> int:
         try:
             cls = get_optimizer_class(name)
             doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-            opts.append({"name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc})
+            library = getattr(cls, "peer_library", "") or None
+            opts.append({
+                "name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc,
+                "peer_library": library, "installed": bool(cls.is_available()) if library and hasattr(cls, "is_available") else True,
+            })
         except Exception as exc:
             opts.append({"name": name, "error": f"{type(exc).__name__}: {exc}"})
     if args.json:
@@ -117,7 +121,7 @@ def cmd_list(args) -> int:
     console = _console()
     t = Table(title="Benchmarks")
     for col in ("name", "kind", "dim", "parameter types", "fidelity", "optimum", "data", "present"):
-        t.add_column(col)
+        t.add_column(col, no_wrap=col == "name")
     for b in benches:
         if "error" in b:
             t.add_row(b["name"], "-", "-", b["error"], "", "", "", "no")
@@ -127,15 +131,16 @@ def cmd_list(args) -> int:
         t.add_row(b["name"], b["kind"], str(b["dim"]), types, fid, _fmt(b["optimum"], 6), b["data_source"], "yes" if b["data_present"] else "no")
     console.print(t)
     t = Table(title="Optimizers")
-    for col in ("name", "conditional", "dependent bounds", "multi-fidelity", "batch", "summary"):
-        t.add_column(col)
+    for col in ("name", "conditional", "dependent bounds", "multi-fidelity", "batch", "library", "summary"):
+        t.add_column(col, no_wrap=col == "name")
     for o in opts:
         if "error" in o:
-            t.add_row(o["name"], "-", "-", "-", "-", o["error"])
+            t.add_row(o["name"], "-", "-", "-", "-", "-", o["error"])
             continue
         c = o["capabilities"]
         yn = lambda v: "yes" if v else "no"  # noqa: E731
-        t.add_row(o["name"], yn(c["conditional"]), yn(c["dependent_bounds"]), yn(c["multi_fidelity"]), yn(c["batch"]), o["summary"])
+        lib = "hpobench" if not o["peer_library"] else f"{o['peer_library']} ({'installed' if o['installed'] else 'not installed'})"
+        t.add_row(o["name"], yn(c["conditional"]), yn(c["dependent_bounds"]), yn(c["multi_fidelity"]), yn(c["batch"]), lib, o["summary"])
     console.print(t)
     return 0
 
@@ -153,6 +158,8 @@ def _study_from_args(args, benchmarks, optimizers, seeds, budget) -> Study:
         optimizer_options=_parse_options(args.optimizer_option, "--optimizer-option"),
         resume=args.resume,
         incumbent=getattr(args, "incumbent", "any-budget"),
+        parallel_evals=args.parallel_evals,
+        eval_timeout=args.eval_timeout,
     )
 
 
@@ -205,10 +212,22 @@ def cmd_compare(args) -> int:
     mode = f"{args.workers} workers" if args.workers else (f"scheduler {args.scheduler}" if args.scheduler else "in-process")
     try:
         with study.locked(args.workers, args.scheduler), Progress(
-            TextColumn("[bold]compare[/] " + mode), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+            TextColumn("[bold]compare[/] " + mode), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[evals]} evaluations"),
+            TimeElapsedColumn(), console=err,
         ) as progress:
-            task = progress.add_task("runs", total=len(study.jobs()))
-            study.run(workers=args.workers, scheduler=args.scheduler, progress=lambda r: progress.advance(task))
+            task = progress.add_task("runs", total=len(study.jobs()), evals=0)
+            counter = {"evals": 0}
+
+            def on_record(rec):
+                counter["evals"] += 1
+                progress.update(task, evals=counter["evals"])
+
+            def on_done(res):
+                if args.workers and study.parallel_evals == 1 and study.eval_timeout is None:
+                    counter["evals"] += res.n_records - res.replayed  # whole runs on workers: counted as they end
+                progress.update(task, advance=1, evals=counter["evals"])
+
+            study.run(workers=args.workers, scheduler=args.scheduler, progress=on_done, on_record=on_record)
     except KeyboardInterrupt:
         err.print(f"interrupted; every finished evaluation is in {study.out}; rerun with --resume --out {study.out} to continue")
         return 130
@@ -316,6 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true", help="continue the log in --out")
     s.add_argument("--benchmark-option", action="append", metavar="KEY=VALUE")
     s.add_argument("--optimizer-option", action="append", metavar="KEY=VALUE")
+    s.add_argument("--parallel-evals", type=int, default=1, metavar="K", help="evaluations in flight inside each run (simulated workers on cheap benchmarks)")
+    s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
     s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
     s.set_defaults(func=cmd_run)
 
@@ -332,6 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--benchmark-option", action="append", metavar="[BENCHMARK.]KEY=VALUE")
     s.add_argument("--optimizer-option", action="append", metavar="[OPTIMIZER.]KEY=VALUE")
     s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
+    s.add_argument("--parallel-evals", type=int, default=1, metavar="K", help="evaluations in flight inside each run (simulated workers on cheap benchmarks)")
+    s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_compare)
 
@@ -359,6 +382,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--s-min", type=int, default=0, help="run only brackets s_max .. s_min")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_plan)
+
+    from .surrogates.command import add_surrogate_parser
+
+    add_surrogate_parser(sub, _Parser)
     return p
 
 

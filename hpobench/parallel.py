@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .executors import BenchmarkSpec
 from .runner import verify_replay
 from .storage import LogError, check_resumable, log_path
 
@@ -40,6 +41,10 @@ class Job:
     #: ``register_benchmark``), which a worker process does not know; None: resolve the name
     benchmark_factory: object = field(default=None, compare=False, repr=False)
     optimizer_class: object = field(default=None, compare=False, repr=False)
+    #: evaluations in flight inside the run (K)
+    parallel_evals: int = 1
+    #: seconds after which an evaluation is recorded as ``timeout`` (None: no limit)
+    eval_timeout: float | None = None
 
     @property
     def log(self) -> Path:
@@ -53,6 +58,7 @@ class Job:
             "optimizer_options": dict(self.optimizer_options),
             "seed": self.seed,
             "budget": self.budget,
+            **({"parallel_evals": self.parallel_evals} if self.parallel_evals != 1 else {}),
         }
 
 
@@ -110,16 +116,28 @@ def build(job: Job):
     return bench, cls(bench.space, seed=job.seed, fidelity=bench.fidelity, **job.optimizer_options)
 
 
-def execute_job(job: Job) -> JobResult:
-    """Build the benchmark and optimizer of ``job`` and run it (top-level, so Dask can ship it)."""
+def spec_of(job: Job, bench) -> BenchmarkSpec:
+    """How a worker process builds its copy of the job's benchmark (sharing checkpoints)."""
+    return BenchmarkSpec(job.benchmark, {**job.benchmark_options, **bench.worker_options()}, job.benchmark_factory)
+
+
+def execute_job(job: Job, on_record: Callable[[dict], None] | None = None) -> JobResult:
+    """Build the benchmark and optimizer of ``job`` and run it (top-level, so Dask can ship it).
+    Evaluations run here, or in local worker processes for K > 1 real evaluations or a time
+    limit (see :func:`hpobench.runner.default_executor`)."""
     if job.threads is not None:
         from .threads import limit_threads
 
         limit_threads(job.threads)
-    from .runner import run
+    from .runner import clock_is_simulated, default_executor, run
 
     bench, opt = build(job)
-    res = run(bench, opt, job.budget, seed=job.seed, log_path=job.log, resume=job.resume, settings=job.settings())
+    executor = default_executor(bench, job.parallel_evals, clock_is_simulated(bench), job.eval_timeout, spec_of(job, bench))
+    try:
+        res = run(bench, opt, job.budget, seed=job.seed, log_path=job.log, resume=job.resume, settings=job.settings(),
+                  on_record=on_record, parallel_evals=job.parallel_evals, executor=executor)
+    finally:
+        executor.close()
     return JobResult(job, len(res.records), res.replayed, res.best_loss, str(job.log))
 
 
@@ -128,49 +146,41 @@ def run_jobs(
     workers: int | None = None,
     scheduler: str | None = None,
     on_done: Callable[[JobResult], None] | None = None,
+    on_record: Callable[[dict], None] | None = None,
 ) -> list[JobResult]:
     """Run ``jobs`` in-process, on a LocalCluster of ``workers`` processes, or on ``scheduler``.
 
-    Results come back in completion order through ``on_done`` and are returned in job order.
+    * in-process: one run after another (each may keep K evaluations in flight);
+    * ``workers``: whole runs are Dask tasks on a local cluster (they share this machine's
+      disk); runs with K > 1 or an evaluation time limit are driven from here instead, as on a
+      cluster;
+    * ``scheduler``: every run is driven from this process, which alone writes the logs, and
+      each evaluation is a Dask task (see :func:`drive_on_cluster`).
+
+    Results come back in completion order through ``on_done`` and are returned in job order;
+    ``on_record`` sees every new evaluation where runs are driven from this process.
     """
     preflight(jobs)
     if workers is None and scheduler is None:
         results = []
         for job in jobs:
-            r = execute_job(job)
+            r = execute_job(job, on_record)
             if on_done:
                 on_done(r)
             results.append(r)
         return results
 
-    from dask.distributed import Client, LocalCluster, as_completed
+    from dask.distributed import Client, as_completed
 
     cluster = None
     if scheduler is not None:
         client = connect(scheduler)
     else:
-        # One thread per worker process: several training jobs on few cores must not
-        # oversubscribe (torch + BLAS threads), and OMP_WAIT_POLICY=PASSIVE keeps idle OpenMP
-        # threads from spinning.
-        env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
-        old = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)  # worker processes inherit the environment at spawn
-        try:
-            cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        cluster = local_cluster(workers)
         client = Client(cluster)
     try:
+        if scheduler is not None or any(j.parallel_evals > 1 or j.eval_timeout is not None for j in jobs):
+            return drive_on_cluster(jobs, client, on_done, on_record)
         futures = [client.submit(execute_job, job, pure=False) for job in jobs]
         index = {f.key: i for i, f in enumerate(futures)}
         results: list[JobResult | None] = [None] * len(jobs)
@@ -184,6 +194,101 @@ def run_jobs(
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def local_cluster(workers: int):
+    """A Dask LocalCluster of ``workers`` single-threaded processes."""
+    from dask.distributed import LocalCluster
+
+    # One thread per worker process: several training jobs on few cores must not oversubscribe
+    # (torch + BLAS threads), and OMP_WAIT_POLICY=PASSIVE keeps idle OpenMP threads from spinning.
+    env = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # worker processes inherit the environment at spawn
+    try:
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def drive_on_cluster(
+    jobs: list[Job],
+    client,
+    on_done: Callable[[JobResult], None] | None = None,
+    on_record: Callable[[dict], None] | None = None,
+    max_active: int | None = None,
+) -> list[JobResult]:
+    """Drive every run from this process, evaluations as tasks on ``client``'s cluster.
+
+    Only this process writes logs: a worker never touches the results directory, so a lost
+    worker cannot leave a half-written log; Dask reruns its tasks elsewhere and each result is
+    told once. At most ``max_active`` runs are open at a time (default: twice the cluster's
+    threads, at least 2), so a study of thousands of runs keeps a bounded number of optimizers,
+    logs and futures in memory.
+    """
+    from .executors import DaskExecutor
+    from .runner import RunDriver, clock_is_simulated, expected_trials, parse_budget, run_settings
+    from .storage import RunLog, check_resumable
+
+    if max_active is None:
+        threads = sum((client.nthreads() or {}).values()) if hasattr(client, "nthreads") else 1
+        max_active = max(2, 2 * threads)
+    timeouts = {j.eval_timeout for j in jobs}
+    executor = DaskExecutor(client, eval_timeout=min((t for t in timeouts if t is not None), default=None))
+    queue = list(enumerate(jobs))[::-1]
+    active: dict[RunDriver, tuple[int, Job]] = {}
+    results: list[JobResult | None] = [None] * len(jobs)
+
+    def open_next() -> None:
+        index, job = queue.pop()
+        bench, opt = build(job)
+        budget = parse_budget(job.budget)
+        settings = run_settings(bench, opt, budget, job.seed, job.settings(), job.parallel_evals, clock_is_simulated(bench))
+        opt.set_expected_trials(expected_trials(budget, bench, opt))
+        old = check_resumable(job.log, settings, job.resume)
+        driver = RunDriver(bench, opt, budget, job.seed, job.parallel_evals, clock_is_simulated(bench), old,
+                           RunLog(job.log, settings), on_record, job.log)
+        driver.spec = spec_of(job, bench)
+        driver.replayed = len(old)
+        active[driver] = (index, job)
+
+    def close(driver) -> None:
+        index, job = active.pop(driver)
+        driver.log.close()
+        driver.benchmark.close()
+        losses = [r["loss"] for r in driver.records if r.get("status") == "ok"]
+        results[index] = JobResult(job, len(driver.records), driver.replayed, min(losses) if losses else float("nan"), str(job.log))
+        if on_done:
+            on_done(results[index])
+
+    try:
+        while queue or active:
+            while queue and len(active) < max_active:
+                open_next()
+            progressed = True
+            while progressed:
+                progressed = False
+                for driver in list(active):
+                    submit = lambda trial, d=driver: executor.submit((d, trial.id), trial, d.seed)  # noqa: E731
+                    progressed |= bool(driver.ask(submit)) | bool(driver.tell_ready())
+                    if driver.finished:
+                        close(driver)
+                        progressed = True
+            if active and executor.in_flight:
+                for c in executor.wait():
+                    c.key[0].complete(c.key[1], c.record, c.result, c.worker, c.wall)
+            elif active and not queue and not executor.in_flight:  # pragma: no cover - defensive
+                raise RuntimeError("runs are waiting with no evaluation in flight")
+    finally:
+        executor.close()
+        for driver in list(active):
+            driver.log.close()
+            driver.benchmark.close()
+    return [r for r in results if r is not None]
 
 
 __all__ = ["ClusterError", "Job", "JobResult", "LogError", "connect", "execute_job", "preflight", "run_jobs"]

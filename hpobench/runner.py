@@ -22,14 +22,14 @@ from __future__ import annotations
 import math
 import re
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .benchmarks.base import FAILURE_STATUSES, Benchmark, Result
+from .benchmarks.base import Benchmark, Result
+from .evaluation import charge, evaluate_trial  # noqa: F401 - evaluate_trial re-exported for callers of the runner
 from .optimizers.base import Optimizer, Trial
-from .storage import LogError, RunLog, check_resumable
+from .storage import LogError, RunLog, check_resumable, read_manifest
 
 
 class BudgetError(ValueError):
@@ -116,21 +116,224 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def _replay(optimizer: Optimizer, records: list[dict], path) -> None:
-    """Feed logged results back through ask/tell so the optimizer reaches the state it had."""
-    for rec in records:
-        trial = optimizer.ask()
-        ok = trial is not None and trial.id == rec.get("trial")
-        ok = ok and set(trial.config) == set(rec.get("config", {}))
-        ok = ok and all(_same(trial.config[k], rec["config"][k]) for k in trial.config)
-        ok = ok and _same(trial.budget, rec.get("budget_asked"))
-        if not ok:
-            got = None if trial is None else (trial.id, trial.config, trial.budget)
-            raise LogError(
-                f"{path}: trial {rec.get('trial')} does not replay (the optimizer now proposes {got}); "
-                "the log was written by different code or settings; choose another --out"
-            )
-        optimizer.tell(trial, _result_from_record(rec))
+def _check_replayed(trial: Trial, rec: dict, path) -> None:
+    """A logged record must be what the optimizer proposes again at the same point."""
+    ok = trial.id == rec.get("trial")
+    ok = ok and set(trial.config) == set(rec.get("config", {}))
+    ok = ok and all(_same(trial.config[k], rec["config"][k]) for k in trial.config)
+    ok = ok and _same(trial.budget, rec.get("budget_asked"))
+    if not ok:
+        raise LogError(
+            f"{path}: trial {rec.get('trial')} does not replay (the optimizer now proposes {(trial.id, trial.config, trial.budget)}); "
+            "the log was written by different code or settings; choose another output directory"
+        )
+
+
+@dataclass
+class _InFlight:
+    """A trial that was asked and not yet told."""
+
+    trial: Trial
+    charged: float
+    ask_time: float
+    start: float  # on the run's clock
+    slot: int = 0  # simulated worker
+    done: tuple | None = None  # (record, result, worker, wall) once finished
+
+
+class RunDriver:
+    """Drives one run: asks while there is room, submits to an executor, tells results in a
+    deterministic order, and logs each told evaluation.
+
+    Determinism with several evaluations in flight: on the wall clock, results are told in ask
+    order (a finished trial waits for every earlier one), so the sequence of asks and tells
+    never depends on timing; on the simulated clock, in order of simulated end time (ties by
+    trial id). With one evaluation in flight both are the sequential loop.
+
+    Resuming replays the log through this same loop: a logged trial completes at once with its
+    logged result (and must be what the optimizer proposes again), so a run that had several
+    evaluations in flight reaches the same state; trials that were in flight when the run died
+    are asked again, get the same configurations, and run.
+
+    Args:
+        benchmark: the objective (a local copy; the executor may evaluate elsewhere).
+        optimizer: a fresh optimizer.
+        budget: the run's budget.
+        seed: passed to every evaluation.
+        parallel: evaluations in flight at once (K).
+        simulated: use the simulated clock (an evaluation takes its reported cost in seconds).
+        replay: records of an earlier, interrupted run of the same settings.
+        log: where new records go (None: memory only).
+        on_record: called with each new record.
+        path: names the log in error messages.
+    """
+
+    def __init__(
+        self,
+        benchmark: Benchmark,
+        optimizer: Optimizer,
+        budget: Budget,
+        seed: int,
+        parallel: int = 1,
+        simulated: bool = False,
+        replay: list[dict] = (),
+        log: RunLog | None = None,
+        on_record: Callable[[dict], None] | None = None,
+        path=None,
+    ):
+        if parallel < 1:
+            raise ValueError(f"parallel evaluations must be >= 1, got {parallel}")
+        self.benchmark, self.optimizer, self.budget, self.seed = benchmark, optimizer, budget, seed
+        self.K, self.simulated = int(parallel), bool(simulated)
+        self.R = float(benchmark.max_budget) if benchmark.max_budget is not None else 1.0
+        self.replay = {int(r["trial"]): r for r in replay}
+        self.replay_left = len(self.replay)
+        self.log, self.on_record, self.path = log, on_record, path
+        self.records: list[dict] = []
+        self.inflight: dict[int, _InFlight] = {}
+        self.resource = 0.0
+        self.elapsed0 = max((float(r.get("elapsed") or 0.0) for r in replay), default=0.0) if not simulated else 0.0
+        self.sim_now = 0.0
+        self.slot_free = [0.0] * self.K
+        self.t_start = time.perf_counter()
+        self.waiting = False  # the optimizer returned None: wait for a result before asking again
+        self.stopped = False  # the optimizer returned None with nothing in flight: it is finished
+
+    # ------------------------------------------------------------------------------- clock
+    def now(self) -> float:
+        """The run's clock: simulated seconds, or wall seconds since the run first started."""
+        return self.sim_now if self.simulated else self.elapsed0 + (time.perf_counter() - self.t_start)
+
+    def committed(self) -> bool:
+        """Whether told and in-flight evaluations already use the whole budget."""
+        b = self.budget
+        if b.kind == "evaluations":
+            return len(self.records) + len(self.inflight) >= b.amount
+        if b.kind == "resource":
+            pending = sum(f.charged for f in self.inflight.values())
+            return self.resource + pending >= b.amount * self.R - 1e-9
+        return self.now() >= b.amount
+
+    @property
+    def finished(self) -> bool:
+        return not self.inflight and (self.stopped or self.committed())
+
+    # --------------------------------------------------------------------------------- ask
+    def ask(self, submit: Callable[[Trial], None] | None) -> int:
+        """Ask while there is room; submit each new trial (a logged one completes from the log
+        instead). Returns how many were asked. With ``submit=None`` only logged trials may be
+        asked (a dry replay); asking stops at the first trial that is not in the log."""
+        asked = 0
+        while len(self.inflight) < self.K and not self.stopped and not self.committed():
+            if submit is None and not self.replay_left:
+                break
+            t0 = time.perf_counter()
+            trial = self.optimizer.ask()
+            t_ask = time.perf_counter() - t0
+            if trial is None:
+                self.waiting = bool(self.inflight)
+                self.stopped = not self.inflight  # a sequential run cannot wait: finished
+                break
+            self.waiting = False
+            slot = min(range(self.K), key=lambda i: (self.slot_free[i], i)) if self.simulated else 0
+            if self.simulated:
+                self.slot_free[slot] = math.inf
+            flight = _InFlight(trial, charge(self.benchmark, trial)[1], t_ask, self.now(), slot)
+            self.inflight[trial.id] = flight
+            asked += 1
+            rec = self.replay.get(trial.id)
+            if rec is not None:
+                _check_replayed(trial, rec, self.path)
+                self.replay_left -= 1
+                flight.done = (rec, _result_from_record(rec), None, 0.0)
+            elif submit is None:
+                raise LogError(f"{self.path}: trial {trial.id} is not in the log")  # pragma: no cover - guarded above
+            else:
+                submit(trial)
+        return asked
+
+    def complete(self, trial_id: int, record: dict, result: Result, worker: str, wall: float) -> None:
+        """An executor finished ``trial_id``."""
+        self.inflight[trial_id].done = (record, result, worker, wall)
+
+    # -------------------------------------------------------------------------------- tell
+    def tell_ready(self) -> int:
+        """Tell every result the ordering rule allows now; log the new ones. Returns how many."""
+        told = 0
+        while self.inflight:
+            if self.simulated:
+                if any(f.done is None for f in self.inflight.values()):
+                    break  # the next to end cannot be known before every cost is
+                tid = min(self.inflight, key=lambda i: (self.inflight[i].start + self._cost(self.inflight[i]), i))
+            else:
+                tid = min(self.inflight)
+                if self.inflight[tid].done is None:
+                    break
+            self._tell(self.inflight.pop(tid))
+            told += 1
+            if self.simulated:
+                break  # the clock moved: new asks may start before the next end
+        return told
+
+    @staticmethod
+    def _cost(flight: _InFlight) -> float:
+        cost = flight.done[1].cost
+        return float(cost) if cost is not None and math.isfinite(float(cost)) and float(cost) > 0 else 0.0
+
+    def _tell(self, flight: _InFlight) -> None:
+        record, result, worker, wall = flight.done
+        replayed = worker is None
+        if self.simulated:
+            end = flight.start + self._cost(flight)
+            self.sim_now = max(self.sim_now, end)
+            self.slot_free[flight.slot] = self.sim_now
+        t1 = time.perf_counter()
+        self.optimizer.tell(flight.trial, result)
+        t_tell = time.perf_counter() - t1
+        if replayed:
+            self.resource = float(record["resource"])
+            self.records.append(record)
+            return
+        self.resource += record["charged"]
+        rec = dict(record)
+        rec["resource"] = self.resource
+        rec["resource_R"] = self.resource / self.R
+        rec["elapsed"] = self.now()
+        rec["optimizer_time"] = flight.ask_time + t_tell
+        if self.K > 1 or self.simulated:
+            rec["start"] = flight.start
+            rec["end"] = rec["elapsed"]
+            rec["worker"] = f"sim-{flight.slot}" if self.simulated else worker
+        self.records.append(rec)
+        if self.log is not None:
+            self.log.append(rec)
+        if self.on_record is not None:
+            self.on_record(rec)
+
+    # --------------------------------------------------------------------------------- loop
+    def drive_dry(self) -> None:
+        """Replay the log without evaluating anything (raises :class:`LogError` at the first
+        logged trial the optimizer does not propose again)."""
+        while self.ask(None) + self.tell_ready():
+            pass
+
+    def drive(self, executor) -> None:
+        """Run to the end of the budget with ``executor`` (see :mod:`hpobench.executors`)."""
+        key = lambda trial: (self, trial.id)  # noqa: E731 - executors return the key they got
+        submit = lambda trial: executor.submit(key(trial), trial, self.seed)  # noqa: E731
+        while True:
+            self.ask(submit)
+            if self.tell_ready():
+                continue
+            if not self.inflight:
+                break
+            for c in executor.wait():
+                self.complete(c.key[1], c.record, c.result, c.worker, c.wall)
+
+
+def clock_is_simulated(benchmark: Benchmark) -> bool:
+    """Whether runs on ``benchmark`` use the simulated clock (its cost is a model, not time)."""
+    return bool(getattr(benchmark, "simulated_cost", False))
 
 
 def run(
@@ -142,6 +345,9 @@ def run(
     resume: bool = False,
     settings: dict | None = None,
     on_record: Callable[[dict], None] | None = None,
+    parallel_evals: int = 1,
+    executor=None,
+    eval_timeout: float | None = None,
 ) -> RunResult:
     """Run ``optimizer`` on ``benchmark`` until ``budget`` is used up.
 
@@ -154,6 +360,13 @@ def run(
         resume: replay an existing log through ask/tell, then continue it.
         settings: the manifest's settings (benchmark, optimizer, options, seed, budget).
         on_record: called with each new record (progress bars).
+        parallel_evals: evaluations in flight at once (K). On a benchmark whose cost is a
+            model (``simulated_cost``: synthetic functions, surrogates) the K workers are
+            simulated: each evaluation takes its reported cost in simulated seconds. Otherwise
+            K local worker processes evaluate (each with its own copy of the benchmark).
+        executor: where evaluations run (see :mod:`hpobench.executors`); None chooses as above.
+        eval_timeout: seconds after which an evaluation is recorded as ``timeout`` and its
+            worker process replaced (evaluations then run in a worker process even for K = 1).
 
     Returns:
         A :class:`RunResult` with all records, replayed ones included.
@@ -166,7 +379,35 @@ def run(
         5
     """
     budget = parse_budget(budget)
+    simulated = clock_is_simulated(benchmark)
+    settings = run_settings(benchmark, optimizer, budget, seed, settings, parallel_evals, simulated)
     R = float(benchmark.max_budget) if benchmark.max_budget is not None else 1.0
+    optimizer.set_expected_trials(expected_trials(budget, benchmark, optimizer))
+    old: list[dict] = []
+    log = None
+    own_executor = executor is None
+    try:
+        if log_path is not None:
+            old = check_resumable(log_path, settings, resume)
+            if old and budget_used(budget, old, R):
+                # A finished log: nothing to run, so no optimizer work to redo just to summarize it.
+                return RunResult(old, Path(log_path), len(old), settings)
+            log = RunLog(log_path, settings)
+        driver = RunDriver(benchmark, optimizer, budget, seed, parallel_evals, simulated, old, log, on_record, log_path)
+        if executor is None:
+            executor = default_executor(benchmark, parallel_evals, simulated, eval_timeout)
+        driver.drive(executor)
+    finally:
+        if own_executor and executor is not None:
+            executor.close()
+        if log is not None:
+            log.close()
+        benchmark.close()
+    return RunResult(driver.records, Path(log_path) if log_path is not None else None, len(old), settings)
+
+
+def run_settings(benchmark: Benchmark, optimizer: Optimizer, budget: Budget, seed: int, settings: dict | None, parallel_evals: int, simulated: bool) -> dict:
+    """The manifest of a run: the caller's settings completed with what the run decides."""
     settings = dict(settings or {})
     settings.setdefault("benchmark", benchmark.name)
     settings.setdefault("optimizer", optimizer.name or type(optimizer).__name__)
@@ -176,55 +417,33 @@ def run(
     settings.setdefault("optimizer_options", {})
     settings["max_budget"] = benchmark.max_budget
     settings["optimum"] = benchmark.optimum
+    settings["clock"] = "simulated" if simulated else "wall"
+    if parallel_evals != 1:  # absent for sequential runs, so their manifests stay as they were
+        settings["parallel_evals"] = int(parallel_evals)
+    return settings
 
-    optimizer.set_expected_trials(expected_trials(budget, benchmark, optimizer))
-    records: list[dict] = []
-    log = None
-    if log_path is not None:
-        old = check_resumable(log_path, settings, resume)
-        if old and budget_used(budget, old, R):
-            # A finished log: nothing to run, so no optimizer work to redo just to summarize it.
-            benchmark.close()
-            return RunResult(old, Path(log_path), len(old), settings)
-        _replay(optimizer, old, log_path)
-        records.extend(old)
-        log = RunLog(log_path, settings)
-    replayed = len(records)
-    start = time.perf_counter()
 
-    def used_up() -> bool:
-        return budget_used(budget, records, R, extra_seconds=time.perf_counter() - start)
+def default_executor(benchmark: Benchmark, parallel_evals: int, simulated: bool, eval_timeout: float | None, spec=None):
+    """In this process for sequential or simulated runs; local worker processes for K > 1 real
+    evaluations or when evaluations need a time limit."""
+    from .executors import BenchmarkSpec, InlineExecutor, ProcessExecutor
 
-    resource = float(records[-1]["resource"]) if records else 0.0
-    elapsed0 = float(records[-1]["elapsed"]) if records else 0.0
+    if (simulated or parallel_evals == 1) and eval_timeout is None:
+        return InlineExecutor(benchmark)
+    if spec is None:
+        spec = BenchmarkSpec(benchmark.name, benchmark.worker_options(), factory=_Rebuild(benchmark))
+    return ProcessExecutor(spec, 1 if simulated else parallel_evals, eval_timeout, benchmark=benchmark)
 
-    try:
-        while not used_up():
-            t0 = time.perf_counter()
-            trial = optimizer.ask()
-            t_ask = time.perf_counter() - t0
-            if trial is None:
-                break  # finished, or waiting with nothing in flight (a sequential run cannot wait)
-            rec, result = _evaluate(benchmark, trial, seed)
-            t1 = time.perf_counter()
-            optimizer.tell(trial, result)
-            t_tell = time.perf_counter() - t1
-            resource += rec["charged"]
-            rec["resource"] = resource
-            rec["resource_R"] = resource / R
-            rec["elapsed"] = elapsed0 + (time.perf_counter() - start)
-            rec["optimizer_time"] = t_ask + t_tell
-            records.append(rec)
-            if log is not None:
-                log.append(rec)
-            if on_record is not None:
-                on_record(rec)
-    finally:
-        if log is not None:
-            log.close()
-        benchmark.close()
-    return RunResult(records, Path(log_path) if log_path is not None else None, replayed, settings)
 
+class _Rebuild:
+    """A picklable factory that hands a worker a copy of a benchmark object (for runs started
+    from Python with an object rather than a registered name)."""
+
+    def __init__(self, benchmark: Benchmark):
+        self.benchmark = benchmark
+
+    def __call__(self, **options) -> Benchmark:
+        return self.benchmark
 
 def budget_used(budget: Budget, records: list[dict], R: float, extra_seconds: float = 0.0) -> bool:
     """Whether ``records`` (a run's log, in order) have used up ``budget``; ``R`` is the
@@ -247,7 +466,10 @@ def verify_replay(benchmark: Benchmark, optimizer: Optimizer, budget: str | Budg
     if not records or budget_used(budget, records, R):
         return
     optimizer.set_expected_trials(expected_trials(budget, benchmark, optimizer))
-    _replay(optimizer, records, path)
+    manifest = read_manifest(path) or {}
+    RunDriver(
+        benchmark, optimizer, budget, 0, int(manifest.get("parallel_evals") or 1), manifest.get("clock") == "simulated", records, path=path
+    ).drive_dry()
 
 
 def expected_trials(budget: Budget, benchmark: Benchmark, optimizer: Optimizer) -> int | None:
@@ -264,80 +486,3 @@ def expected_trials(budget: Budget, benchmark: Benchmark, optimizer: Optimizer) 
     return None
 
 
-def charge(benchmark: Benchmark, trial: Trial) -> tuple[float | None, float]:
-    """The budget a trial runs at and the resource it is charged, in the benchmark's units.
-
-    Single-fidelity benchmarks charge one unit (R = 1) per evaluation. ``trial.resource_scale``
-    scales the charge (``random-2x`` sets 0.5).
-    """
-    if benchmark.fidelity is None:
-        run_budget, charged = None, 1.0
-    else:
-        run_budget = float(trial.budget) if trial.budget is not None else float(benchmark.fidelity.max)
-        charged = run_budget
-        if benchmark.can_continue and trial.resume_from is not None:
-            charged = max(0.0, run_budget - float(trial.resume_from))
-    return run_budget, charged * float(trial.resource_scale)
-
-
-def _evaluate(benchmark: Benchmark, trial: Trial, seed: int) -> tuple[dict, Result]:
-    run_budget, charged = charge(benchmark, trial)
-    kwargs = {}
-    if benchmark.can_continue and trial.resume_from is not None:
-        kwargs["resume_from"] = float(trial.resume_from)
-    error = None
-    t0 = time.perf_counter()
-    try:
-        result = benchmark.evaluate(trial.config, budget=run_budget, seed=seed, **kwargs)
-        if not isinstance(result, Result):
-            raise TypeError(f"evaluate returned {type(result).__name__}, not Result")
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:  # noqa: BLE001 - a crashing objective (even sys.exit) is a failed trial, not a crashed study
-        error = f"{type(exc).__name__}: {exc}"
-        result = Result(loss=math.nan, cost=time.perf_counter() - t0, info={"traceback": traceback.format_exc(limit=3)}, status="crashed")
-    eval_time = time.perf_counter() - t0
-    loss = result.loss
-    if isinstance(loss, (str, bytes, bool)):
-        loss = math.nan  # a numeric string is not a loss
-        error = error or f"loss {result.loss!r} is not a number"
-    try:
-        loss = float(loss)
-    except (TypeError, ValueError):
-        error = error or f"loss {loss!r} is not a number"
-        loss = math.nan
-    ok = math.isfinite(loss) and result.status in ("ok", "stopped")
-    status = result.status if (ok or result.status in FAILURE_STATUSES) else "failed"
-    if not ok and error is None:
-        error = f"non-finite loss {loss}" if status == "failed" else status
-    test_loss = result.test_loss
-    if test_loss is not None:
-        try:  # a test value the analysis cannot read is dropped, never a crash later
-            test_loss = float(test_loss) if not isinstance(test_loss, (str, bytes, bool)) else None
-        except (TypeError, ValueError):
-            test_loss = None
-        if test_loss is not None and not math.isfinite(test_loss):
-            test_loss = None
-    info = dict(trial.info)
-    if trial.resource_scale != 1.0:
-        info["resource_scale"] = trial.resource_scale  # the log's key since the first release
-    rec = {
-        "trial": trial.id,
-        "config": trial.config,
-        "budget": run_budget,
-        "budget_asked": trial.budget,
-        "resume_from": trial.resume_from,
-        "charged": charged,
-        "loss": loss if ok else None,
-        "test_loss": test_loss,
-        "cost": result.cost,
-        "status": status,
-        "error": error,
-        "eval_time": eval_time,
-        "info": info,
-        "result_info": result.info,
-    }
-    if not ok:
-        rec["nonfinite"] = str(loss)
-    told = Result(loss=loss, cost=result.cost, test_loss=test_loss, info=result.info, status=status)
-    return rec, told

@@ -38,8 +38,10 @@ LOG_SUFFIX = ".jsonl"
 LOCK_NAME = ".hpobench.lock"
 MANIFEST_SUFFIX = ".manifest.json"
 #: Settings that must agree between a manifest and a resumed run.
-MANIFEST_KEYS = ("benchmark", "benchmark_options", "optimizer", "optimizer_options", "seed", "budget")
-_PACKAGES = ("numpy", "scipy", "scikit-learn", "hyperopt", "dask", "distributed", "torch")
+MANIFEST_KEYS = ("benchmark", "benchmark_options", "optimizer", "optimizer_options", "seed", "budget", "parallel_evals")
+_PACKAGES = ("numpy", "scipy", "scikit-learn", "hyperopt", "dask", "distributed", "torch",
+             # the peer libraries (hpobench.peers), where installed
+             "optuna", "cmaes", "scikit-optimize", "smac", "ConfigSpace", "dehb", "syne-tune", "keras-tuner", "keras")
 
 
 def _sync(fd: int) -> None:
@@ -156,7 +158,7 @@ def read_manifest(log: str | os.PathLike) -> dict | None:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except (OSError, json.JSONDecodeError) as exc:
-        raise LogError(f"manifest {path} is unreadable ({exc}); move it away or choose another --out") from None
+        raise LogError(f"manifest {path} is unreadable ({exc}); move it away or choose another output directory") from None
 
 
 def _parse_record(line: bytes) -> dict | None:

@@ -49,8 +49,13 @@ class StudyError(ValueError):
 
 
 def default_optimizers() -> list[str]:
-    """The default study's optimizers: every registered one but :data:`DEFAULT_EXCLUDE`."""
-    return [n for n in optimizer_names(include_plugins=False) if n not in DEFAULT_EXCLUDE]
+    """The default study's optimizers: every registered one of this package but
+    :data:`DEFAULT_EXCLUDE` and other libraries' optimizers (those whose class names a
+    ``peer_library``)."""
+    return [
+        n for n in optimizer_names(include_plugins=False)
+        if n not in DEFAULT_EXCLUDE and not getattr(get_optimizer_class(n), "peer_library", "")
+    ]
 
 
 def route_options(options: dict[str, Any], name: str) -> dict[str, Any]:
@@ -102,6 +107,9 @@ class Study:
         resume: continue existing logs instead of refusing to touch them.
         incumbent: ``"any-budget"`` or ``"max-budget"`` (only evaluations at R count).
         baseline: the optimizer the tables' p-values compare against.
+        parallel_evals: evaluations in flight inside each run (K); simulated workers on
+            benchmarks whose cost is a model, worker processes or cluster tasks otherwise.
+        eval_timeout: seconds after which an evaluation is a ``timeout`` trial.
     """
 
     benchmarks: Sequence[str] | None = None
@@ -114,6 +122,8 @@ class Study:
     resume: bool = False
     incumbent: str = "any-budget"
     baseline: str = DEFAULT_BASELINE
+    parallel_evals: int = 1
+    eval_timeout: float | None = None
     _pairs: list[Pair] | None = field(default=None, init=False, repr=False)
     _lock: StudyLock | None = field(default=None, init=False, repr=False)
 
@@ -135,6 +145,10 @@ class Study:
             if not self.seed_list or any(s < 0 for s in self.seed_list) or len(set(self.seed_list)) != len(self.seed_list):
                 raise StudyError(f"seeds must be distinct non-negative integers, got {list(self.seeds)!r}")
         self.budget = parse_budget(self.budget)
+        if isinstance(self.parallel_evals, bool) or not isinstance(self.parallel_evals, int) or self.parallel_evals < 1:
+            raise StudyError(f"parallel evaluations must be a whole number >= 1, got {self.parallel_evals!r}")
+        if self.eval_timeout is not None and not (isinstance(self.eval_timeout, (int, float)) and self.eval_timeout > 0):
+            raise StudyError(f"evaluation timeout must be a positive number of seconds, got {self.eval_timeout!r}")
         if self.incumbent not in ("any-budget", "max-budget"):
             raise StudyError(f"incumbent {self.incumbent!r} is not understood; use any-budget or max-budget")
         self.out = Path(self.out)
@@ -169,7 +183,8 @@ class Study:
             raise StudyError(f"{out} holds no result logs (<benchmark>/<optimizer>/seed-<k>.jsonl); give a study directory")
         if len(budgets) != 1:
             raise StudyError(f"{out} holds runs with different budgets ({', '.join(sorted(budgets))}); it is not one study")
-        return cls(benchmarks, optimizers, sorted(seeds), budgets.pop(), out, bopts, oopts, resume=True)
+        parallel = {int(read_manifest(path).get("parallel_evals") or 1) for *_, path in iter_logs(out)}
+        return cls(benchmarks, optimizers, sorted(seeds), budgets.pop(), out, bopts, oopts, resume=True, parallel_evals=max(parallel))
 
     # ------------------------------------------------------------------------------- planning
     def pairs(self) -> list[Pair]:
@@ -196,6 +211,8 @@ class Study:
         if pair.skip_reason is None:
             try:
                 opt = cls(bench.space, seed=0, fidelity=bench.fidelity, **oopts)
+            except ImportError as exc:  # another library's optimizer that is not installed
+                raise StudyError(str(exc)) from None
             except TypeError as exc:
                 raise StudyError(f"optimizer {oname!r} does not take these options: {exc}") from None
             except ValueError as exc:
@@ -220,6 +237,7 @@ class Study:
             Job(
                 p.benchmark, p.optimizer, seed, self.budget.text, str(self.out), self.resume, p.benchmark_options, p.optimizer_options, threads,
                 benchmark_factory=benchmark_in_code(p.benchmark), optimizer_class=optimizer_in_code(p.optimizer),
+                parallel_evals=self.parallel_evals, eval_timeout=self.eval_timeout,
             )
             for p in self.pairs()
             if p.skip_reason is None
@@ -242,17 +260,19 @@ class Study:
         workers: int | None = None,
         scheduler: str | None = None,
         progress: Callable[[JobResult], None] | None = None,
+        on_record: Callable[[dict], None] | None = None,
     ) -> list[JobResult]:
         """Run every job (in this process, on ``workers`` local processes, or on the Dask
         cluster at ``scheduler``) and return their results in job order.
 
-        ``progress`` is called with each finished job. Every finished evaluation is on disk as
-        it finishes, so an interrupted study continues with ``resume=True``.
+        ``progress`` is called with each finished job, ``on_record`` with each new evaluation
+        (where runs are driven from this process). Every finished evaluation is on disk as it
+        finishes, so an interrupted study continues with ``resume=True``.
         """
         threads = 1 if (workers or 0) > 1 or scheduler else None
         with self.locked():
             t0 = time.perf_counter()
-            results = run_jobs(self.jobs(threads), workers=workers, scheduler=scheduler, on_done=progress)
+            results = run_jobs(self.jobs(threads), workers=workers, scheduler=scheduler, on_done=progress, on_record=on_record)
             self.wall_seconds = time.perf_counter() - t0
         return results
 
@@ -327,6 +347,8 @@ class Study:
             "optimizer_options": dict(self.optimizer_options),
             "incumbent": self.incumbent,
             "baseline": self.baseline,
+            "parallel_evals": self.parallel_evals,
+            "eval_timeout": self.eval_timeout,
         }
 
 

@@ -206,7 +206,7 @@ def test_item1_manifest_temporary_files_are_unique_per_writer(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     # two writers of one manifest at once: with a shared ".tmp" name one of them crashed
     procs = [
-        subprocess.Popen([sys.executable, "-c", _MANIFESTS, str(log), "150", str(k)], env=env, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen([sys.executable, "-c", _MANIFESTS, str(log), "40", str(k)], env=env, stderr=subprocess.PIPE, text=True)
         for k in range(2)
     ]
     errors = [p.communicate(timeout=120)[1] for p in procs]

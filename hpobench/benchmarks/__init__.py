@@ -69,6 +69,14 @@ _REGISTRY: dict[str, str | Callable[..., Benchmark]] = {
     "kernel-ls-digits": "hpobench.benchmarks.kernels:KernelLSDigits",
     "random-features-mnist1d": "hpobench.benchmarks.kernels:RandomFeaturesMNIST1D",
     "random-features-digits": "hpobench.benchmarks.kernels:RandomFeaturesDigits",
+    "lenet-digits-surrogate": "hpobench.benchmarks.surrogate:LeNetDigitsSurrogate",
+    "lenet-mnist1d-surrogate": "hpobench.benchmarks.surrogate:LeNetMNIST1DSurrogate",
+    "kernel-ls-digits-surrogate": "hpobench.benchmarks.surrogate:KernelLSDigitsSurrogate",
+    "random-features-digits-surrogate": "hpobench.benchmarks.surrogate:RandomFeaturesDigitsSurrogate",
+    "lenet-digits-table": "hpobench.benchmarks.surrogate:LeNetDigitsTable",
+    "lenet-mnist1d-table": "hpobench.benchmarks.surrogate:LeNetMNIST1DTable",
+    "kernel-ls-digits-table": "hpobench.benchmarks.surrogate:KernelLSDigitsTable",
+    "random-features-digits-table": "hpobench.benchmarks.surrogate:RandomFeaturesDigitsTable",
 }
 
 

@@ -149,6 +149,20 @@ class Benchmark(ABC):
         """Where the benchmark's data comes from (for ``hpobench list``)."""
         return "closed-form function"
 
+    @property
+    def simulated_cost(self) -> bool:
+        """Whether :attr:`Result.cost` is a known model of the evaluation's cost (simulated
+        seconds) rather than time actually spent. Runs on such a benchmark use the simulated
+        clock: with K evaluations in flight, each "takes" its cost, and a budget in seconds is
+        simulated seconds."""
+        return False
+
+    def worker_options(self) -> dict:
+        """Constructor options that make a worker process's copy of this benchmark share state
+        with this one (e.g. a checkpoint directory, so a promoted configuration continues from
+        a checkpoint another worker wrote). Empty by default."""
+        return {}
+
     def data_available(self) -> bool:
         """Whether the data this benchmark needs is present on this machine."""
         return True

@@ -115,6 +115,12 @@ class SyntheticBenchmark(Benchmark):
         self.noise = float(noise)
         self.cpu_work = int(cpu_work)
 
+    @property
+    def simulated_cost(self) -> bool:
+        """The cost is the budget (1 per evaluation without a fidelity), a model, unless
+        ``cpu_work`` makes each evaluation spend real time."""
+        return self.cpu_work == 0
+
     def f(self, x: np.ndarray, budget: float | None = None) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -374,6 +380,9 @@ class CountingOnes(Benchmark):
 
     name = "counting-ones"
     kind = "synthetic"
+
+    #: the cost is the budget (Bernoulli samples drawn): a model, not spent time
+    simulated_cost = True
 
     def __init__(self, n_cat: int = 8, n_cont: int = 8, max_budget: float = 729, min_budget: float = 9):
         if n_cat < 0 or n_cont < 0 or n_cat + n_cont == 0:

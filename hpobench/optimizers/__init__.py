@@ -45,6 +45,26 @@ _REGISTRY: dict[str, Any] = {
     "sh": "hpobench.optimizers.hyperband:SuccessiveHalving",
     "bracket-s4": "hpobench.optimizers.hyperband:BracketRepeat",
     "hyperband-inf": "hpobench.optimizers.hyperband:HyperbandInfinite",
+    "bohb": "hpobench.optimizers.bohb:BOHB",
+    "asha": "hpobench.optimizers.asha:ASHA",
+    "hyperband-async": "hpobench.optimizers.asha:AsyncHyperband",
+    "dehb": "hpobench.optimizers.dehb:DEHB",
+    "smac-early": "hpobench.optimizers.smac_early:SMACEarly",
+    # Peers: other libraries' optimizers (optional extras; hpobench.peers, docs/peers.md).
+    "optuna-tpe": "hpobench.peers.optuna:OptunaTPE",
+    "optuna-gp": "hpobench.peers.optuna:OptunaGP",
+    "optuna-cmaes": "hpobench.peers.optuna:OptunaCmaEs",
+    "optuna-hyperband": "hpobench.peers.optuna:OptunaHyperband",
+    "skopt-gp": "hpobench.peers.skopt:SkoptGP",
+    "smac3-hpo": "hpobench.peers.smac:SMAC3HPO",
+    "smac3-bb": "hpobench.peers.smac:SMAC3BlackBox",
+    "smac3-hyperband": "hpobench.peers.smac:SMAC3Hyperband",
+    "hyperopt-rand": "hpobench.peers.hyperopt:HyperoptRandom",
+    "keras-tuner-hyperband": "hpobench.peers.keras_tuner:KerasTunerHyperband",
+    "keras-tuner-bayesian": "hpobench.peers.keras_tuner:KerasTunerBayesian",
+    "syne-tune-asha": "hpobench.peers.syne_tune:SyneTuneASHA",
+    "syne-tune-bohb": "hpobench.peers.syne_tune:SyneTuneBOHB",
+    "dehb-automl": "hpobench.peers.dehb:DEHBOptimizer"  # the DEHB authors' library; "dehb" is ours,
 }
 
 #: Parametrized names: ``bracket-s<k>`` is the paper's "bracket s=k" baseline (one

@@ -213,6 +213,11 @@ class TorchBenchmark(Benchmark):
         self._checkpoints.prefix = self.name  # subclasses set the name after this __init__
         return self._checkpoints.directory
 
+    def worker_options(self) -> dict:
+        """Workers share this benchmark's checkpoint directory, so a configuration promoted on
+        one worker continues from the checkpoint another wrote."""
+        return {"checkpoint_dir": str(self.checkpoint_dir)}
+
     def checkpoint_path(self, config: dict, seed: int):
         """One checkpoint file per (benchmark settings, configuration, seed)."""
         return self._checkpoints.path(f"{self.signature()}|{config_key(config)}|{int(seed)}")

@@ -109,24 +109,15 @@ def format_plan(brackets: Sequence[Bracket], unit: str = "", title: str | None =
     return "\n".join(lines)
 
 
-
-
-def plan_text(
-    max_budget: float,
-    eta: float = 3,
-    min_budget: float = 1,
-    rounding: str = "ceil_formula",
-    n_max: int | None = None,
-    s_min: int = 0,
-    as_json: bool = False,
-) -> str:
-    """One outer loop of :func:`~.schedule.schedule` as :func:`format_plan`'s table, or as
+def plan_text(max_budget: float, as_json: bool = False, **schedule_options) -> str:
+    """One outer loop of :func:`~.schedule.schedule` (``max_budget`` and ``eta``, ``min_budget``,
+    ``rounding``, ``n_max``, ``s_min`` as there) as :func:`format_plan`'s table, or as
     :func:`plan_dict` in indented JSON with ``as_json`` (what ``hpobench plan`` prints).
 
     Raises:
         ValueError: a bad R, eta, rounding, n_max or s_min, with a sentence naming it.
     """
-    brackets = schedule(max_budget, eta=eta, min_budget=min_budget, rounding=rounding, n_max=n_max, s_min=s_min)
+    brackets = schedule(max_budget, **schedule_options)
     if as_json:
         return json.dumps(plan_dict(brackets), indent=2)
     return format_plan(brackets)
