@@ -120,7 +120,9 @@ class BenchmarkData:
 
     @property
     def value_name(self) -> str:
-        return "simple regret" if self.optimum is not None else "incumbent test loss"
+        """What a value is: the incumbent's ``simple regret``, or its ``test loss`` where no
+        optimum is known."""
+        return "simple regret" if self.optimum is not None else "test loss"
 
     def complete_finals(self) -> dict[str, dict[int, float]]:
         """Final values of the complete runs, ``{optimizer: {seed: value}}``."""
