@@ -91,7 +91,7 @@ def test_partial_study_lists_incomplete_runs_and_counts_failure_kinds(study, tmp
     recs[3].update(status="crashed", loss=None)
     log0.write_text("".join(json.dumps(r) + "\n" for r in recs))
     before = _digest(part)
-    data = load_report_data([part])
+    data = load_report_data(part)  # one directory needs no list
     b = data.benchmarks["branin"]
     run = b.runs["tpe"][1]
     assert not run.complete and run.used == 2.0 and run.n_records == 2

@@ -389,7 +389,7 @@ def build_report(
         PosixPath('report.html')
     """
     if isinstance(study_dirs, (str, os.PathLike)):
-        study_dirs = [study_dirs]
+        study_dirs = [study_dirs]  # for the default file name; load_report_data takes either
     if posthoc not in ("nemenyi", "wilcoxon-holm"):
         raise C.ReportError(f"post-hoc test {posthoc!r} is not known; use nemenyi or wilcoxon-holm")
     if not 0 < alpha < 1:

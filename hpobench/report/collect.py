@@ -1,7 +1,7 @@
 """From study directories to the numbers a report shows (no drawing, no HTML).
 
-The logs are read through :func:`hpobench.analysis.load_study` and turned into incumbent traces
-by :func:`hpobench.analysis.incumbent_trace`; nothing here writes to disk.
+The logs are read through :func:`hpobench.analysis.load_study`, and incumbent traces and
+``compare``'s table come from :func:`hpobench.analysis.summarize`; nothing here writes to disk.
 
 Conventions:
 
@@ -17,6 +17,7 @@ Conventions:
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -176,7 +177,7 @@ def _run_complete(records: list[dict], budget) -> tuple[bool, float]:
 
 
 def load_report_data(study_dirs, at_max_only: bool = False, baseline: str = "random") -> ReportData:
-    """Read every run below each directory of ``study_dirs``.
+    """Read every run below each directory of ``study_dirs`` (one directory, or several).
 
     Where two directories hold the same (benchmark, optimizer), the optimizer is shown as
     ``name (directory)`` for every directory holding it, so two versions of one optimizer can be
@@ -185,6 +186,8 @@ def load_report_data(study_dirs, at_max_only: bool = False, baseline: str = "ran
     Raises:
         ReportError: a directory is missing, or none of them holds a log.
     """
+    if isinstance(study_dirs, (str, os.PathLike)):
+        study_dirs = [study_dirs]
     dirs = [Path(d) for d in study_dirs]
     found = []
     for d in dirs:
