@@ -402,7 +402,7 @@ def build_report(
     scores = C.normalized_scores(data, baseline)
     incomplete = data.incomplete_runs()
     nav = " ".join(
-        [f'<a href="#across">across benchmarks</a>']
+        ['<a href="#across">across benchmarks</a>']
         + [f'<a href="#b-{safe_name(b)}">{_e(b)}</a>' for b in data.benchmarks]
         + ['<a href="#incomplete">incomplete runs</a>', '<a href="#settings">settings</a>', '<a href="#methods">statistics</a>']
     )
@@ -410,7 +410,7 @@ def build_report(
         f'<span class="warn">{len(incomplete)} of {len(data.runs)} runs incomplete</span>' if incomplete else f'<span class="good">all {len(data.runs)} runs complete</span>'
     )
     body = [
-        f"<h1>hpobench study report</h1>",
+        "<h1>hpobench study report</h1>",
         f"<p>{_e(', '.join(str(d) for d in data.studies))} &middot; {len(data.benchmarks)} benchmark(s), {len(data.optimizers)} optimizer(s), "
         f"{status} &middot; built {_e(_dt.datetime.now().strftime('%Y-%m-%d %H:%M'))} &middot; "
         f'<span id="figure-status" data-loaded="0" data-total="?">figures not checked (scripts disabled)</span></p>',
