@@ -161,6 +161,7 @@ def _study_from_args(args, benchmarks, optimizers, seeds, budget) -> Study:
         parallel_evals=args.parallel_evals,
         eval_timeout=args.eval_timeout,
         data_dir=getattr(args, "data_dir", None),
+        instances=getattr(args, "instances", None),
     )
 
 
@@ -194,7 +195,7 @@ def cmd_compare(args) -> int:
         args,
         _split_names(args.benchmarks, "benchmarks") if args.benchmarks else None,
         _split_names(args.optimizers, "optimizers") if args.optimizers else None,
-        DEFAULT_SEEDS if args.seeds is None else args.seeds,
+        (args.instances or DEFAULT_SEEDS) if args.seeds is None else args.seeds,
         DEFAULT_BUDGET if args.budget is None else args.budget,
     )
     err = _console(stderr=True)
@@ -286,7 +287,8 @@ def _table(study: Study, summary, bname: str):
     has_opt = summary.optimum[bname] is not None
     t = Table(
         title=f"{bname}: final {'simple regret' if has_opt else 'test loss of the incumbent'} after "
-        f"{study.budget.text} ({len(study.seed_list)} seeds)"
+        f"{study.budget.text} ({len(study.seed_list)} seeds"
+        + (f", seed k on instance k mod {study.instances})" if study.instances else ")")
     )
     for col in ("optimizer", "median [q25, q75]", "mean rank", "optimizer ms/eval", f"p vs {study.baseline}", "runs", "failed trials"):
         t.add_column(col, justify="right" if col != "optimizer" else "left")
@@ -359,6 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (default: $HPOBENCH_DATA_DIR)")
     s.add_argument("--parallel-evals", type=int, default=1, metavar="K", help="evaluations in flight inside each run (simulated workers on cheap benchmarks)")
     s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
+    s.add_argument("--instances", type=int, metavar="N", help="seed k runs on instance k mod N of each synthetic benchmark (its optimum moved); default seeds: N")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_compare)
 

@@ -230,3 +230,18 @@ def test_two_processes_on_one_study_directory(tmp_path):
     for k in (0, 1):
         trials = [r["trial"] for r in read_records(out / "branin" / "random" / f"seed-{k}.jsonl")]
         assert trials == list(range(40))
+
+
+def test_instances_give_each_seed_its_own_shifted_optimum(tmp_path):
+    """compare --instances N: seed k runs on instance k mod N; the optimum value is the same,
+    so regret stays comparable, and a benchmark without instances is refused."""
+    from hpobench.storage import read_manifest
+
+    study = Study(["ackley"], ["random"], seeds=3, budget="4", out=tmp_path / "s", instances=3)
+    study.run()
+    options = [read_manifest(tmp_path / "s" / "ackley" / "random" / f"seed-{k}.jsonl")["benchmark_options"] for k in range(3)]
+    assert options == [{"instance": 0}, {"instance": 1}, {"instance": 2}]
+    again = Study.from_directory(tmp_path / "s")
+    assert again.instances == 3 and [j.benchmark_options for j in again.jobs()] == options
+    with pytest.raises(StudyError, match="has no instances"):
+        Study(["counting-ones"], ["random"], seeds=2, budget="2R", out=tmp_path / "c", instances=2).pairs()
