@@ -69,6 +69,9 @@ class RecordedBenchmark(Benchmark):
     suffix: ClassVar[str] = ""
     #: Spearman's rank correlation at R that ``surrogate validate`` requires.
     validation_threshold: ClassVar[float] = 0.85
+    #: The cost is the recorded (or predicted) training seconds, not time spent here: runs use
+    #: the simulated clock, so curves against time with K workers come out in seconds.
+    simulated_cost: ClassVar[bool] = True
 
     def __init__(self, source: str | None = None, root: str | os.PathLike | None = None):
         from . import get_benchmark
