@@ -245,3 +245,38 @@ def test_instances_give_each_seed_its_own_shifted_optimum(tmp_path):
     assert again.instances == 3 and [j.benchmark_options for j in again.jobs()] == options
     with pytest.raises(StudyError, match="has no instances"):
         Study(["counting-ones"], ["random"], seeds=2, budget="2R", out=tmp_path / "c", instances=2).pairs()
+
+
+def test_compare_prints_and_runs_a_third_party_hyperband_variant(tmp_path, capsys):
+    """Issue 8: a Hyperband variant registered by someone else, whose configurations come from
+    its own source, gets the same plan printing and runs as ours (nothing keys on its name)."""
+    import numpy as np
+
+    from hpobench.cli import main
+    from hpobench.optimizers import _REGISTRY, register_optimizer
+    from hpobench.optimizers.hyperband import ConfigSource, Hyperband
+
+    class CornerSource(ConfigSource):
+        """Proposes configurations near the lower corner of the box."""
+
+        def propose(self, budget):
+            return self.space.decode(self.rng.uniform(0.0, 0.1, len(self.space.params)))
+
+    class CornerHyperband(Hyperband):
+        name = "corner-hyperband"
+
+        def default_source(self):
+            return CornerSource()
+
+    register_optimizer("corner-hyperband", CornerHyperband)
+    try:
+        rc = main(["compare", "--benchmarks", "mf-branin", "--optimizers", "corner-hyperband,random", "--seeds", "1",
+                   "--budget", "2R", "--out", str(tmp_path / "s")])
+        err = capsys.readouterr().err
+        assert rc == 0
+        assert "corner-hyperband on mf-branin" in err and "corner-hyperband plan" in err
+        records = read_records(tmp_path / "s" / "mf-branin" / "corner-hyperband" / "seed-0.jsonl")
+        assert records and all(r["config"]["x1"] < -5 + 0.1 * 15 + 1e-9 for r in records)
+        assert {r["budget"] for r in records} >= {1.0, 3.0}
+    finally:
+        _REGISTRY.pop("corner-hyperband", None)
