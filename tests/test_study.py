@@ -280,3 +280,20 @@ def test_compare_prints_and_runs_a_third_party_hyperband_variant(tmp_path, capsy
         assert {r["budget"] for r in records} >= {1.0, 3.0}
     finally:
         _REGISTRY.pop("corner-hyperband", None)
+
+
+def test_piped_list_keeps_whole_names():
+    """Issue 9 item 18: rows read `random-features-…` when `list` went to a pipe."""
+    out = cli("list").stdout
+    assert "random-features-digits " in out and "…" not in "".join(ln.split("│")[1] for ln in out.splitlines() if ln.count("│") > 2)
+
+
+def test_no_dask_dashboard_warning_leaks_into_the_output(tmp_path):
+    """Issue 9 item 18: 'Port 8787 is already in use' leaked into compare's output."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":8787"):  # holds the port
+        proc = cli("compare", "--benchmarks", "branin", "--optimizers", "random", "--seeds", "2", "--budget", "3",
+                   "--workers", "2", "--out", str(tmp_path / "s"))
+    assert proc.returncode == 0, proc.stderr
+    assert "8787" not in proc.stderr and "Traceback" not in proc.stderr

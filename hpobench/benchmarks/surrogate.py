@@ -140,13 +140,25 @@ class SurrogateBenchmark(RecordedBenchmark):
         if noise < 0:
             raise ValueError(f"noise must be >= 0, got {noise}")
         self.model_kind, self.n_trees, self.noise_scale = model, int(n_trees), float(noise)
-        self.model = self._cached(("model", model, self.n_trees), lambda: CurveModel(model, self.n_trees).fit(self.data))
-        self.noise_sd, self.noise_rho = self._cached(("noise",), self.data.noise)
         self.budgets = self.data.budgets
         self._curves: dict = {}
         best = np.nanmin(self.data.val[:, -1]) if len(self.data) else math.nan
         self.optimum = None
         self.recorded_best = float(best)
+
+    @property
+    def model(self) -> CurveModel:
+        """The fitted model, fitted on first use (once per process), so that listing or
+        planning a study does not pay for it."""
+        return self._cached(("model", self.model_kind, self.n_trees), lambda: CurveModel(self.model_kind, self.n_trees).fit(self.data))
+
+    @property
+    def noise_sd(self) -> np.ndarray:
+        return self._cached(("noise",), self.data.noise)[0]
+
+    @property
+    def noise_rho(self) -> float:
+        return self._cached(("noise",), self.data.noise)[1]
 
     def fit_model(self, data: CurveData) -> CurveModel:
         """A model of this benchmark's kind fitted on ``data`` (for cross-validation)."""
