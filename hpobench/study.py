@@ -197,7 +197,7 @@ class Study:
             raise StudyError(f"{out} holds no result logs (<benchmark>/<optimizer>/seed-<k>.jsonl); give a study directory")
         if len(budgets) != 1:
             raise StudyError(f"{out} holds runs with different budgets ({', '.join(sorted(budgets))}); it is not one study")
-        parallel = {int(read_manifest(path).get("parallel_evals") or 1) for *_, path in iter_logs(out)}
+        parallel = {int((read_manifest(path) or {}).get("parallel_evals") or 1) for *_, path in iter_logs(out)}
         instances = max(seeds) + 1 if instanced else None  # written by compare --instances N (seed k on instance k)
         return cls(benchmarks, optimizers, sorted(seeds), budgets.pop(), out, bopts, oopts, resume=True, parallel_evals=max(parallel),
                    instances=instances)
