@@ -56,6 +56,7 @@ _REGISTRY: dict[str, Any] = {
     "smac3-bb": "hpobench.peers.smac:SMAC3BlackBox",
     "smac3-hyperband": "hpobench.peers.smac:SMAC3Hyperband",
     "hyperopt-rand": "hpobench.peers.hyperopt:HyperoptRandom",
+    "ray-asha": "hpobench.peers.ray:RayASHA",
     "keras-tuner-hyperband": "hpobench.peers.keras_tuner:KerasTunerHyperband",
     "keras-tuner-bayesian": "hpobench.peers.keras_tuner:KerasTunerBayesian",
     "syne-tune-asha": "hpobench.peers.syne_tune:SyneTuneASHA",

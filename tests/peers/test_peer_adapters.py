@@ -36,11 +36,11 @@ def test_missing_library_raises_one_line_naming_the_extra():
 
 def test_resolving_a_peer_does_not_import_its_library():
     before = set(sys.modules)
-    for name in ("optuna-tpe", "skopt-gp", "smac3-hpo", "syne-tune-asha", "keras-tuner-hyperband", "dehb"):
+    for name in ("optuna-tpe", "skopt-gp", "smac3-hpo", "syne-tune-asha", "keras-tuner-hyperband", "dehb", "ray-asha"):
         cls = get_optimizer_class(name)
         assert cls.peer_library and isinstance(cls.is_available(), bool)
     new = set(sys.modules) - before
-    assert not {m for m in new if m.split(".")[0] in {"optuna", "skopt", "smac", "syne_tune", "keras_tuner", "keras", "dehb"}}
+    assert not {m for m in new if m.split(".")[0] in {"optuna", "skopt", "smac", "syne_tune", "keras_tuner", "keras", "dehb", "ray"}}
 
 
 def _require(name: str):
@@ -50,7 +50,7 @@ def _require(name: str):
     return cls
 
 
-@pytest.mark.parametrize("name", ["optuna-hyperband", "syne-tune-asha", pytest.param("keras-tuner-hyperband", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("name", ["optuna-hyperband", "syne-tune-asha", "ray-asha", pytest.param("keras-tuner-hyperband", marks=pytest.mark.slow)])
 def test_continuation_resumes_the_same_configuration_from_the_budget_it_reached(name):
     """A continued trial runs a configuration seen before, from the largest budget it reached."""
     cls = _require(name)
