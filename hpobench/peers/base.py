@@ -61,9 +61,10 @@ class PeerOptimizer(Optimizer):
     # ------------------------------------------------------------------------ what the CLI asks
     @classmethod
     def is_available(cls) -> bool:
-        """True when every module in :attr:`peer_modules` can be imported (not imported here)."""
+        """True when the top-level package of every module in :attr:`peer_modules` is installed
+        (nothing is imported: ``find_spec`` of a submodule would import its parent)."""
         try:
-            return all(importlib.util.find_spec(m) is not None for m in cls.peer_modules)
+            return all(importlib.util.find_spec(m.split(".")[0]) is not None for m in cls.peer_modules)
         except (ImportError, ValueError):
             return False
 
