@@ -21,6 +21,7 @@ from .optimizers import get_optimizer_class, optimizer_names
 from .runner import BudgetError, parse_budget
 from .space import ConfigError
 from .parallel import ClusterError
+from .peers.base import MissingPeerError
 from .storage import LogError
 
 #: The study ``compare`` runs with no arguments: every registered optimizer, cheap synthetic
@@ -167,7 +168,10 @@ def cmd_list(args) -> int:
         try:
             cls = get_optimizer_class(name)
             doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-            opts.append({"name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc})
+            entry = {"name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc}
+            if getattr(cls, "peer_library", ""):  # another library's optimizer (hpobench.peers)
+                entry["peer"] = {"library": cls.peer_library, "installed": cls.is_available(), "version": cls.library_version(), "install": cls.install_hint()}
+            opts.append(entry)
         except Exception as exc:
             opts.append({"name": name, "error": f"{type(exc).__name__}: {exc}"})
     if args.json:
@@ -188,15 +192,17 @@ def cmd_list(args) -> int:
         t.add_row(b["name"], b["kind"], str(b["dim"]), types, fid, _fmt(b["optimum"], 6), b["data_source"], "yes" if b["data_present"] else "no")
     console.print(t)
     t = Table(title="Optimizers")
-    for col in ("name", "conditional", "dependent bounds", "multi-fidelity", "batch", "summary"):
+    for col in ("name", "conditional", "dependent bounds", "multi-fidelity", "batch", "peer", "summary"):
         t.add_column(col)
     for o in opts:
         if "error" in o:
-            t.add_row(o["name"], "-", "-", "-", "-", o["error"])
+            t.add_row(o["name"], "-", "-", "-", "-", "-", o["error"])
             continue
         c = o["capabilities"]
         yn = lambda v: "yes" if v else "no"  # noqa: E731
-        t.add_row(o["name"], yn(c["conditional"]), yn(c["dependent_bounds"]), yn(c["multi_fidelity"]), yn(c["batch"]), o["summary"])
+        peer = o.get("peer")
+        peer_text = "-" if peer is None else (f"{peer['library']} {peer['version']}" if peer["installed"] else f"{peer['library']}: not installed ({peer['install']})")
+        t.add_row(o["name"], yn(c["conditional"]), yn(c["dependent_bounds"]), yn(c["multi_fidelity"]), yn(c["batch"]), peer_text, o["summary"])
     console.print(t)
     return 0
 
@@ -252,7 +258,8 @@ def cmd_compare(args) -> int:
     if args.optimizers:
         optimizers = _split_names(args.optimizers, "optimizers")
     else:
-        optimizers = [n for n in optimizer_names() if n not in DEFAULT_EXCLUDE]
+        # Other libraries' optimizers (peers) are optional extras: named explicitly, never by default.
+        optimizers = [n for n in optimizer_names() if n not in DEFAULT_EXCLUDE and not getattr(get_optimizer_class(n), "peer_library", "")]
     seeds = DEFAULT_STUDY["seeds"] if args.seeds is None else args.seeds
     if seeds < 1:
         raise UsageError(f"--seeds must be >= 1 (runs seeds 0..N-1), got {seeds}")
@@ -435,7 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
-    except (UsageError, UnknownNameError, BudgetError, LogError, ConfigError, ClusterError) as exc:
+    except (UsageError, UnknownNameError, BudgetError, LogError, ConfigError, ClusterError, MissingPeerError) as exc:
         print(f"hpobench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
