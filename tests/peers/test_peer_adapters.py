@@ -88,3 +88,19 @@ def test_hyperopt_rand_is_random_search_from_hyperopts_prior():
     opt = cls(mixed_space(), seed=0)
     done = drive(opt, mixed_space(), 30)
     assert {t.info["model"] for t, _ in done} == {"prior"}
+
+
+def test_cli_missing_peer_is_exit_2_with_one_line_and_nothing_written(tmp_path, monkeypatch, capsys):
+    from hpobench import optimizers
+    from hpobench.cli import main
+
+    monkeypatch.setitem(optimizers._REGISTRY, "nowhere-rand", NotInstalled)
+    out = tmp_path / "study"
+    assert main(["compare", "--benchmarks", "branin", "--optimizers", "nowhere-rand", "--seeds", "1", "--budget", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'pip install "hpobench[nowhere]"' in err
+    assert not out.exists()
+    assert main(["list", "--json"]) == 0
+    listed = {o["name"]: o for o in json.loads(capsys.readouterr().out)["optimizers"]}
+    assert listed["nowhere-rand"]["peer"]["installed"] is False and "peer" not in listed["random"]
+    assert listed["hyperopt-rand"]["peer"] == {"library": "hyperopt", "installed": True, "version": get_optimizer_class("hyperopt-rand").library_version(), "install": 'pip install "hpobench[hyperopt]"'}
