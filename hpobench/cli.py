@@ -106,11 +106,10 @@ def cmd_list(args) -> int:
         try:
             cls = get_optimizer_class(name)
             doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-            library = getattr(cls, "peer_library", "") or None
-            opts.append({
-                "name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc,
-                "peer_library": library, "installed": bool(cls.is_available()) if library and hasattr(cls, "is_available") else True,
-            })
+            entry = {"name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc}
+            if getattr(cls, "peer_library", ""):  # another library's optimizer (hpobench.peers)
+                entry["peer"] = {"library": cls.peer_library, "installed": cls.is_available(), "version": cls.library_version(), "install": cls.install_hint()}
+            opts.append(entry)
         except Exception as exc:
             opts.append({"name": name, "error": f"{type(exc).__name__}: {exc}"})
     if args.json:
@@ -139,7 +138,8 @@ def cmd_list(args) -> int:
             continue
         c = o["capabilities"]
         yn = lambda v: "yes" if v else "no"  # noqa: E731
-        lib = "hpobench" if not o["peer_library"] else f"{o['peer_library']} ({'installed' if o['installed'] else 'not installed'})"
+        peer = o.get("peer")
+        lib = "hpobench" if peer is None else (f"{peer['library']} {peer['version']}" if peer["installed"] else f"{peer['library']}: not installed ({peer['install']})")
         t.add_row(o["name"], yn(c["conditional"]), yn(c["dependent_bounds"]), yn(c["multi_fidelity"]), yn(c["batch"]), lib, o["summary"])
     console.print(t)
     return 0

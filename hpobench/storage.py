@@ -42,7 +42,7 @@ MANIFEST_SUFFIX = ".manifest.json"
 MANIFEST_KEYS = ("benchmark", "benchmark_options", "optimizer", "optimizer_options", "seed", "budget", "parallel_evals")
 _PACKAGES = ("numpy", "scipy", "scikit-learn", "hyperopt", "dask", "distributed", "torch",
              # the peer libraries (hpobench.peers), where installed
-             "optuna", "cmaes", "scikit-optimize", "smac", "ConfigSpace", "dehb", "syne-tune", "keras-tuner", "keras")
+             "optuna", "cmaes", "scikit-optimize", "smac", "ConfigSpace", "dehb", "syne-tune", "keras-tuner", "keras", "ray")
 
 
 def _sync(fd: int) -> None:
