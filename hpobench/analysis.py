@@ -1,6 +1,7 @@
 """From logs to numbers: incumbent traces, regret, aggregates over seeds, ranks, tests.
 
-Conventions (SPEC.md §1.6):
+Conventions (Li et al., JMLR 2018, §4: the trace is the test error of the configuration with the
+lowest validation error so far, averaged over trials):
 
 * The **incumbent** at step t is the configuration with the smallest validation ``loss`` among
   the evaluations finished so far (optionally only those at the maximum budget).
@@ -9,18 +10,21 @@ Conventions (SPEC.md §1.6):
   noise-free value at the maximum fidelity.
 * **Simple regret**, where the optimum is known, is the incumbent's test value minus the optimum
   (the noise-free value for noisy functions, the target fidelity for multi-fidelity ones).
-* The x axis is the number of evaluations or the resource used in multiples of R (every
-  method charged the same way, see :mod:`hpobench.runner`).
+* The x axis is the resource used in multiples of R (every method charged the same way, see
+  :mod:`hpobench.runner`); on a benchmark without a fidelity R is one evaluation, so the axis
+  counts evaluations as charged (``random-2x`` is charged half of each).
 """
 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
+from .benchmarks.base import FAILURE_STATUSES
 from .storage import iter_logs, read_manifest, read_records
 
 
@@ -61,20 +65,24 @@ class Trace:
 
 
 def incumbent_trace(records: list[dict], optimum: float | None = None, max_budget: float | None = None, at_max_only: bool = False) -> Trace:
-    """Build the incumbent trace of one run's records (in log order)."""
+    """Build the incumbent trace of one run's records (in log order).
+
+    Only evaluations with a usable loss (status ``ok``, or ``stopped`` early by the optimizer)
+    can become the incumbent; with ``at_max_only`` only
+    those that ran at ``max_budget``."""
     n = len(records)
     best = np.full(n, np.nan)
     inc_test = np.full(n, np.nan)
     cur_loss, cur_test = math.inf, math.nan
     for i, rec in enumerate(records):
         loss = rec.get("loss")
-        eligible = rec.get("status") == "ok" and loss is not None
+        eligible = rec.get("status") in ("ok", "stopped") and loss is not None
         if eligible and at_max_only and max_budget is not None and rec.get("budget") is not None:
             eligible = float(rec["budget"]) >= float(max_budget) - 1e-9
         if eligible and float(loss) < cur_loss:
             cur_loss = float(loss)
             t = rec.get("test_loss")
-            cur_test = float(t) if t is not None else cur_loss
+            cur_test = float(t) if isinstance(t, (int, float)) and not isinstance(t, bool) else cur_loss
         if math.isfinite(cur_loss):
             best[i], inc_test[i] = cur_loss, cur_test
     regret = inc_test - optimum if optimum is not None else np.full(n, np.nan)
@@ -89,10 +97,19 @@ def incumbent_trace(records: list[dict], optimum: float | None = None, max_budge
     )
 
 
+def axis_values(trace: Trace, axis: str) -> np.ndarray:
+    """The x values of ``trace`` on ``axis``: ``resource`` (multiples of R), ``evaluations`` or
+    ``elapsed`` (seconds)."""
+    try:
+        return {"resource": trace.x_resource, "evaluations": trace.x_evals, "elapsed": trace.elapsed}[axis]
+    except KeyError:
+        raise ValueError(f"axis {axis!r} is not one of resource, evaluations, elapsed") from None
+
+
 def value_on_grid(trace: Trace, grid: np.ndarray, axis: str = "resource", what: str = "regret") -> np.ndarray:
     """The trace's value (``regret``, ``incumbent_test`` or ``best_loss``) at each grid point:
     the incumbent after the last evaluation finished at or before it (nan before the first)."""
-    x = trace.x_resource if axis == "resource" else trace.x_evals if axis == "evaluations" else trace.elapsed
+    x = axis_values(trace, axis)
     y = getattr(trace, what)
     idx = np.searchsorted(x, grid + 1e-9, side="right") - 1
     out = np.where(idx >= 0, y[np.clip(idx, 0, None)] if len(y) else np.nan, np.nan)
@@ -137,7 +154,7 @@ def rank_curves(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {n: ranks[i].mean(axis=0) for i, n in enumerate(names)}
 
 
-def wilcoxon_vs(final: dict[str, dict[int, float]], baseline: str = "random") -> dict[str, float]:
+def wilcoxon_vs(final: dict[str, dict[int, float]], baseline: str) -> dict[str, float]:
     """Two-sided Wilcoxon signed-rank p-value of each optimizer against ``baseline`` on final
     values paired by seed; nan where the baseline is missing, fewer than 2 pairs exist, or all
     differences are zero (then the test is undefined)."""
@@ -167,37 +184,53 @@ class StudySummary:
     table: dict[str, dict[str, dict]]
     axis: dict[str, str]
     optimum: dict[str, float | None]
+    #: R per benchmark (None: no fidelity, so the resource axis counts charged evaluations)
+    max_budget: dict[str, float | None] = None
 
 
-def load_study(out, at_max_only: bool = False) -> dict[str, dict[str, dict[int, tuple[list[dict], dict]]]]:
-    """Every log below ``out`` as ``{benchmark: {optimizer: {seed: (records, manifest)}}}``."""
+def load_study(runs) -> dict[str, dict[str, dict[int, tuple[list[dict], dict]]]]:
+    """Logs as ``{benchmark: {optimizer: {seed: (records, manifest)}}}``.
+
+    ``runs`` is a study directory (every log below it) or an explicit list of
+    ``(benchmark, optimizer, seed, log_path)``, e.g. exactly the runs a study asked for.
+    """
+    if isinstance(runs, (str, os.PathLike)):
+        runs = list(iter_logs(runs))
     study: dict = {}
-    for bench, opt, seed, path in iter_logs(out):
+    for bench, opt, seed, path in runs:
         manifest = read_manifest(path) or {}
         study.setdefault(bench, {}).setdefault(opt, {})[seed] = (read_records(path), manifest)
     return study
 
 
-def summarize(out, at_max_only: bool = False, baseline: str = "random") -> StudySummary:
+def summarize(runs, at_max_only: bool = False, baseline: str = "random") -> StudySummary:
     """Compute every number ``compare`` prints: median final regret with quartiles (where the
     optimum is known), the incumbent's final validation loss and test value, mean rank and the
     p-value against ``baseline`` (both on regret, or on the test value where no optimum is
-    known), optimizer milliseconds per evaluation, run count."""
-    study = load_study(out)
+    known), optimizer milliseconds per evaluation, run count and failed trials.
+
+    ``runs``: a study directory or a list of ``(benchmark, optimizer, seed, log_path)``
+    (see :func:`load_study`)."""
+    study = load_study(runs)
     traces: dict = {}
     table: dict = {}
     axis: dict = {}
     optimum: dict = {}
+    max_budget: dict = {}
     for bench, by_opt in study.items():
         traces[bench] = {}
         any_manifest = next(iter(next(iter(by_opt.values())).values()))[1]
         optimum[bench] = any_manifest.get("optimum")
-        max_budget = any_manifest.get("max_budget")
-        axis[bench] = "resource" if max_budget is not None else "evaluations"
+        max_budget[bench] = any_manifest.get("max_budget")
+        # Charged resource is the one axis every method shares (R = one evaluation without a
+        # fidelity), so "random 2x" is drawn at j/2 like in the paper.
+        axis[bench] = "resource"
         finals: dict[str, dict[int, float]] = {}
         final_loss: dict[str, dict[int, float]] = {}
+        failed: dict[str, int] = {}
         for opt, by_seed in by_opt.items():
             traces[bench][opt] = {}
+            failed[opt] = sum(r.get("status") in FAILURE_STATUSES for records, _ in by_seed.values() for r in records)
             for seed, (records, manifest) in by_seed.items():
                 tr = incumbent_trace(records, manifest.get("optimum"), manifest.get("max_budget"), at_max_only)
                 traces[bench][opt][seed] = tr
@@ -225,10 +258,11 @@ def summarize(out, at_max_only: bool = False, baseline: str = "random") -> Study
                 "q75_final_loss": q(losses, 75),
                 "mean_rank": ranks.get(opt, math.nan),
                 "optimizer_ms_per_eval": float(times.mean() * 1000) if times.size else math.nan,
-                "p_value_vs_random": pvals.get(opt, math.nan),
+                "p_value_vs_baseline": pvals.get(opt, math.nan),
                 "n_runs": len(traces[bench][opt]),
+                "n_failed": failed[opt],
             }
-    return StudySummary(traces, table, axis, optimum)
+    return StudySummary(traces, table, axis, optimum, max_budget)
 
 
 def curves_on_grid(traces: dict[int, Trace], axis: str, grid: np.ndarray, what: str) -> np.ndarray:
@@ -243,7 +277,7 @@ def default_grid(traces_by_opt: dict[str, dict[int, Trace]], axis: str, n: int =
     ends, starts = [], []
     for traces in traces_by_opt.values():
         for t in traces.values():
-            x = t.x_resource if axis == "resource" else t.x_evals
+            x = axis_values(t, axis)
             if len(x):
                 ends.append(x[-1])
                 starts.append(x[0])

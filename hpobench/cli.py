@@ -1,4 +1,4 @@
-"""Command line: ``python -m hpobench {list, run, compare, plan}``.
+"""Command line: ``python -m hpobench {list, run, compare, summarize, report, plan}``.
 
 Errors a user can cause print one line (``hpobench: error: ...``) naming what is wrong and what
 is accepted, and exit with code 2; nothing already on disk is changed.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -16,24 +15,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
-from .benchmarks import UnknownNameError, benchmark_names, get_benchmark
-from .optimizers import get_optimizer_class, optimizer_names
-from .runner import BudgetError, parse_budget
-from .space import ConfigError
+from .benchmarks import NameTakenError, UnknownNameError, benchmark_names, get_benchmark
+from .benchmarks.base import UnavailableError
+from .optimizers import optimizer_names
 from .parallel import ClusterError
-from .storage import LogError
-
-#: The study ``compare`` runs with no arguments: every registered optimizer, cheap synthetic
-#: benchmarks (one multi-fidelity, so Hyperband runs beside the others), a budget in multiples
-#: of R so every method shares one axis. Sized to finish in under 2 minutes on 2 cores.
-DEFAULT_STUDY = {
-    "benchmarks": ["branin", "hartmann6", "mf-hartmann6"],
-    "seeds": 5,
-    "budget": "30R",
-}
-#: Optimizers left out of the default study (variants of others that add nothing on its scale).
-DEFAULT_EXCLUDE = ("gp-ml", "sh")  # gp-ml: a variant of gp; sh: same as bracket-s4 by default
-
+from .runner import BudgetError
+from .space import ConfigError
+from .storage import LogError, read_json
+from .study import DEFAULT_BUDGET, DEFAULT_SEEDS, Study, StudyError, format_value
 
 class UsageError(Exception):
     """Bad input from the command line (exit code 2)."""
@@ -41,7 +30,7 @@ class UsageError(Exception):
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line, not argparse's usage dump
-        raise UsageError(f"{message}; see `python -m {self.prog.replace('hpobench', 'hpobench', 1)} --help`")
+        raise UsageError(f"{message}; see `python -m {self.prog} --help`")
 
 
 # ----------------------------------------------------------------------------------- helpers
@@ -58,64 +47,19 @@ def _parse_options(items: Sequence[str] | None, flag: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items or []:
         key, sep, value = item.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise UsageError(f"{flag} {item!r} is not KEY=VALUE")
         try:
             out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as exc:
+            # A bare word is a string (rounding=floor_table); what looks like JSON must be JSON.
+            if value.strip()[:1] in tuple('[{"-.0123456789') or value.strip() in ("", "True", "False", "None"):
+                raise UsageError(
+                    f"{flag} {item!r}: {value!r} is not valid JSON ({exc.msg}); give a number, true/false, "
+                    "a JSON list or object, or a plain word"
+                ) from None
             out[key.strip()] = value
     return out
-
-
-def _check_out(out: Path) -> None:
-    """Refuse an --out that cannot be created or written, before anything runs."""
-    probe = out
-    while not probe.exists():
-        if probe.parent == probe:
-            break
-        probe = probe.parent
-    if probe.exists() and not probe.is_dir():
-        raise UsageError(f"--out {out}: {probe} is a file, not a directory; give a directory path")
-    if probe.exists() and not os.access(probe, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out}: {probe} is not writable; give a directory you can write to")
-
-
-def _make_out(out: Path) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        test = out / f".write-test-{os.getpid()}"
-        test.write_bytes(b"")
-        test.unlink()
-    except OSError as exc:
-        raise UsageError(f"--out {out} is not writable ({exc.strerror}); give a directory you can write to") from None
-
-
-def _build_benchmark(name: str, options: dict):
-    try:
-        return get_benchmark(name, **options)
-    except UnknownNameError:
-        raise
-    except TypeError as exc:
-        raise UsageError(f"benchmark {name!r} does not take these options: {exc}") from None
-    except (ValueError, FileNotFoundError) as exc:
-        raise UsageError(f"benchmark {name!r}: {exc}") from None
-
-
-def _check_optimizer(name: str, bench, options: dict) -> str | None:
-    """Build the optimizer once (catching bad options early); say why it cannot run, or None."""
-    cls = get_optimizer_class(name)
-    reason = cls.capabilities.why_not(bench.space)
-    if reason is None and cls.capabilities.multi_fidelity and bench.fidelity is None:
-        reason = "needs a benchmark with a fidelity (a budget axis)"
-    if reason is not None:
-        return reason
-    try:
-        cls(bench.space, seed=0, fidelity=bench.fidelity, **options)
-    except TypeError as exc:
-        raise UsageError(f"optimizer {name!r} does not take these options: {exc}") from None
-    except ValueError as exc:
-        raise UsageError(f"optimizer {name!r}: {exc}") from None
-    return None
 
 
 def _default_out(prefix: str) -> Path:
@@ -129,12 +73,7 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr, highlight=False, width=None if sys.stdout.isatty() else 120)
 
 
-def _fmt(x: Any, digits: int = 3) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    if isinstance(x, float):
-        return f"{x:.{digits}g}"
-    return str(x)
+_fmt = format_value
 
 
 # ---------------------------------------------------------------------------------- commands
@@ -167,7 +106,11 @@ def cmd_list(args) -> int:
         try:
             cls = get_optimizer_class(name)
             doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-            opts.append({"name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc})
+            library = getattr(cls, "peer_library", "") or None
+            opts.append({
+                "name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc,
+                "peer_library": library, "installed": bool(cls.is_available()) if library and hasattr(cls, "is_available") else True,
+            })
         except Exception as exc:
             opts.append({"name": name, "error": f"{type(exc).__name__}: {exc}"})
     if args.json:
@@ -178,7 +121,7 @@ def cmd_list(args) -> int:
     console = _console()
     t = Table(title="Benchmarks")
     for col in ("name", "kind", "dim", "parameter types", "fidelity", "optimum", "data", "present"):
-        t.add_column(col)
+        t.add_column(col, no_wrap=col == "name")
     for b in benches:
         if "error" in b:
             t.add_row(b["name"], "-", "-", b["error"], "", "", "", "no")
@@ -188,174 +131,179 @@ def cmd_list(args) -> int:
         t.add_row(b["name"], b["kind"], str(b["dim"]), types, fid, _fmt(b["optimum"], 6), b["data_source"], "yes" if b["data_present"] else "no")
     console.print(t)
     t = Table(title="Optimizers")
-    for col in ("name", "conditional", "dependent bounds", "multi-fidelity", "batch", "summary"):
-        t.add_column(col)
+    for col in ("name", "conditional", "dependent bounds", "multi-fidelity", "batch", "library", "summary"):
+        t.add_column(col, no_wrap=col == "name")
     for o in opts:
         if "error" in o:
-            t.add_row(o["name"], "-", "-", "-", "-", o["error"])
+            t.add_row(o["name"], "-", "-", "-", "-", "-", o["error"])
             continue
         c = o["capabilities"]
         yn = lambda v: "yes" if v else "no"  # noqa: E731
-        t.add_row(o["name"], yn(c["conditional"]), yn(c["dependent_bounds"]), yn(c["multi_fidelity"]), yn(c["batch"]), o["summary"])
+        lib = "hpobench" if not o["peer_library"] else f"{o['peer_library']} ({'installed' if o['installed'] else 'not installed'})"
+        t.add_row(o["name"], yn(c["conditional"]), yn(c["dependent_bounds"]), yn(c["multi_fidelity"]), yn(c["batch"]), lib, o["summary"])
     console.print(t)
     return 0
 
 
-def _plan_lines(bench, optimizer: str, options: dict) -> str | None:
-    """The optimizer's own description of its plan on ``bench`` (``describe_plan()``), or None."""
-    try:
-        opt = get_optimizer_class(optimizer)(bench.space, seed=0, fidelity=bench.fidelity, **options)
-    except (TypeError, ValueError):
-        return None  # the run itself reports bad options
-    describe = getattr(opt, "describe_plan", None)
-    return describe() if describe is not None else None
+def _study_from_args(args, benchmarks, optimizers, seeds, budget) -> Study:
+    if args.resume and args.out is None:
+        raise UsageError("--resume needs the --out of the study to continue")
+    return Study(
+        benchmarks,
+        optimizers,
+        seeds=seeds,
+        budget=budget,
+        out=Path(args.out) if args.out else _default_out(args.command),
+        benchmark_options=_parse_options(args.benchmark_option, "--benchmark-option"),
+        optimizer_options=_parse_options(args.optimizer_option, "--optimizer-option"),
+        resume=args.resume,
+        incumbent=getattr(args, "incumbent", "any-budget"),
+        parallel_evals=args.parallel_evals,
+        eval_timeout=args.eval_timeout,
+        data_dir=getattr(args, "data_dir", None),
+        instances=getattr(args, "instances", None),
+    )
+
+
+def _announce(study: Study, err) -> None:
+    """Print the skipped pairs and the optimizers' plans before anything runs."""
+    for p in study.skipped():
+        err.print(f"skipping {p.optimizer} on {p.benchmark}: it {p.skip_reason}")
+    for p in study.pairs():
+        if p.plan:
+            err.print(f"{p.optimizer} on {p.benchmark}:\n{p.plan}")
 
 
 def cmd_run(args) -> int:
-    from .parallel import Job, run_jobs
-
     if args.seed < 0:
         raise UsageError(f"--seed must be >= 0, got {args.seed}")
-    budget = parse_budget(args.budget)
-    bopts = _parse_options(args.benchmark_option, "--benchmark-option")
-    oopts = _parse_options(args.optimizer_option, "--optimizer-option")
-    bench = _build_benchmark(args.benchmark, bopts)
-    reason = _check_optimizer(args.optimizer, bench, oopts)
-    if reason:
-        raise UsageError(f"optimizer {args.optimizer!r} cannot run on {args.benchmark!r}: it {reason}")
-    if args.resume and args.out is None:
-        raise UsageError("--resume needs the --out of the run to continue")
-    out = Path(args.out) if args.out else _default_out("run")
-    _check_out(out)
-    job = Job(args.benchmark, args.optimizer, args.seed, budget.text, str(out), args.resume, bopts, oopts)
-    from .parallel import preflight
-
-    preflight([job])
-    _make_out(out)
-    plan = _plan_lines(bench, args.optimizer, oopts)
-    if plan:
-        _console(stderr=True).print(plan)
-    (res,) = run_jobs([job])
+    study = _study_from_args(args, [args.benchmark], [args.optimizer], [args.seed], args.budget)
+    (pair,) = study.pairs()
+    if pair.skip_reason:
+        raise UsageError(f"optimizer {args.optimizer!r} cannot run on {args.benchmark!r}: it {pair.skip_reason}")
+    study.check()
+    if pair.plan:
+        _console(stderr=True).print(pair.plan)
+    (res,) = study.run()
     print(f"{res.n_records} evaluations ({res.replayed} replayed), best loss {_fmt(res.best_loss, 6)}; log: {res.log}")
     return 0
 
 
 def cmd_compare(args) -> int:
-    from .analysis import summarize
-    from .parallel import Job, preflight, run_jobs
-    from .plotting import incumbent_plot
-
     defaults = args.benchmarks is None and args.optimizers is None and args.seeds is None and args.budget is None
-    benchmarks = _split_names(args.benchmarks, "benchmarks") if args.benchmarks else list(DEFAULT_STUDY["benchmarks"])
-    if args.optimizers:
-        optimizers = _split_names(args.optimizers, "optimizers")
-    else:
-        optimizers = [n for n in optimizer_names() if n not in DEFAULT_EXCLUDE]
-    seeds = DEFAULT_STUDY["seeds"] if args.seeds is None else args.seeds
-    if seeds < 1:
-        raise UsageError(f"--seeds must be >= 1 (runs seeds 0..N-1), got {seeds}")
-    budget = parse_budget(args.budget if args.budget is not None else DEFAULT_STUDY["budget"])
-    if args.workers is not None and args.workers < 1:
-        raise UsageError(f"--workers must be >= 1, got {args.workers}")
-    if args.workers is not None and args.scheduler is not None:
-        raise UsageError("give --workers (a local cluster) or --scheduler (an existing one), not both")
-    if args.resume and args.out is None:
-        raise UsageError("--resume needs the --out of the study to continue")
-    bopts = _parse_options(args.benchmark_option, "--benchmark-option")
-    oopts_all = _parse_options(args.optimizer_option, "--optimizer-option")
-    out = Path(args.out) if args.out else _default_out("compare")
-    _check_out(out)
-
-    def opts_for(name: str, options: dict) -> dict:
-        # "--optimizer-option hyperband.eta=4" targets one optimizer; a bare key targets all.
-        o = {}
-        for k, v in options.items():
-            target, dot, key = k.rpartition(".")
-            if not dot:
-                o[k] = v
-            elif target == name:
-                o[key] = v
-        return o
-
+    study = _study_from_args(
+        args,
+        _split_names(args.benchmarks, "benchmarks") if args.benchmarks else None,
+        _split_names(args.optimizers, "optimizers") if args.optimizers else None,
+        (args.instances or DEFAULT_SEEDS) if args.seeds is None else args.seeds,
+        DEFAULT_BUDGET if args.budget is None else args.budget,
+    )
     err = _console(stderr=True)
     report = _console(stderr=args.json)
-    jobs: list[Job] = []
-    plans: list[str] = []
-    threads = 1 if (args.workers or 0) > 1 or args.scheduler else None
-    for bname in benchmarks:
-        bench = _build_benchmark(bname, opts_for(bname, bopts))
-        for oname in optimizers:
-            reason = _check_optimizer(oname, bench, opts_for(oname, oopts_all))
-            if reason:
-                err.print(f"skipping {oname} on {bname}: it {reason}")
-                continue
-            plan = _plan_lines(bench, oname, opts_for(oname, oopts_all))
-            if plan:
-                plans.append(f"{oname} on {bname}:\n{plan}")
-            for seed in range(seeds):
-                jobs.append(Job(bname, oname, seed, budget.text, str(out), args.resume, opts_for(bname, bopts), opts_for(oname, oopts_all), threads))
-    if not jobs:
-        raise UsageError("no (benchmark, optimizer) pair can run; see the skipping messages above")
-    preflight(jobs)
-    if args.scheduler:
-        from .parallel import connect
-
-        connect(args.scheduler).close()  # unreachable: one line and exit 2, before anything is written
-    _make_out(out)
-    for p in plans:
-        err.print(p)
+    if defaults and args.workers is None and args.scheduler is None and (os.cpu_count() or 1) > 1:
+        args.workers = os.cpu_count()  # the default study uses the machine's cores
+    study.check_execution(args.workers, args.scheduler)
+    _announce(study, err)
+    study.check()
     if defaults:
-        err.print(f"default study: {', '.join(benchmarks)} x {', '.join(optimizers)}, {seeds} seeds, budget {budget.text}")
+        err.print(
+            f"default study: {', '.join(study.benchmarks)} x {', '.join(study.optimizers)}, "
+            f"{len(study.seed_list)} seeds, budget {study.budget.text}"
+        )
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     mode = f"{args.workers} workers" if args.workers else (f"scheduler {args.scheduler}" if args.scheduler else "in-process")
-    t0 = time.perf_counter()
     try:
-        with Progress(TextColumn("[bold]compare[/] " + mode), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False) as progress:
-            task = progress.add_task("runs", total=len(jobs))
-            run_jobs(jobs, workers=args.workers, scheduler=args.scheduler, on_done=lambda r: progress.advance(task))
-    except KeyboardInterrupt:
-        err.print(f"interrupted; every finished evaluation is in {out}; rerun with --resume --out {out} to continue")
-        return 130
-    wall = time.perf_counter() - t0
+        with study.locked(args.workers, args.scheduler), Progress(
+            TextColumn("[bold]compare[/] " + mode), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[evals]} evaluations"),
+            TimeElapsedColumn(), console=err,
+        ) as progress:
+            task = progress.add_task("runs", total=len(study.jobs()), evals=0)
+            counter = {"evals": 0}
 
-    summary = summarize(out, at_max_only=args.incumbent == "max-budget")
+            def on_record(rec):
+                counter["evals"] += 1
+                progress.update(task, evals=counter["evals"])
+
+            def on_done(res):
+                if args.workers and study.parallel_evals == 1 and study.eval_timeout is None:
+                    counter["evals"] += res.n_records - res.replayed  # whole runs on workers: counted as they end
+                progress.update(task, advance=1, evals=counter["evals"])
+
+            study.run(workers=args.workers, scheduler=args.scheduler, progress=on_done, on_record=on_record)
+    except KeyboardInterrupt:
+        err.print(f"interrupted; every finished evaluation is in {study.out}; rerun with --resume --out {study.out} to continue")
+        return 130
+
+    _report(study, err, report, args.json)
+    err.print(f"{len(study.jobs())} runs in {study.wall_seconds:.1f} s")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from .report import ReportError, build_report
+
+    try:
+        path = build_report(args.studies, args.out, args.figures, posthoc=args.posthoc, alpha=args.alpha, at_max_only=args.incumbent == "max-budget")
+    except ReportError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"report: {path}" + (f"; figures: {args.figures}" if args.figures else ""))
+    return 0
+
+
+def cmd_summarize(args) -> int:
+    out = Path(args.out)
+    if not out.is_dir():
+        raise UsageError(f"{out} is not a directory; give the --out of a study")
+    study = Study.from_directory(out)
+    study.incumbent = args.incumbent
+    err = _console(stderr=True)
+    _report(study, err, _console(stderr=args.json), args.json)
+    return 0
+
+
+def _report(study: Study, err, report, as_json: bool) -> None:
+    """Print a finished study's tables, write its plots and summary.json (the JSON on stdout
+    with ``as_json``)."""
+    summary = study.summary()
+    for bname in study.benchmarks:
+        if bname in summary.table:
+            report.print(_table(study, summary, bname))
+    payload = study.write_outputs(summary)
+    for png in payload["plots"].values():
+        err.print(f"plot: {png}")
+    err.print(f"report: {payload['report']}")
+    err.print(f"results: {study.out} (logs, plots, summary.json, report.html)")
+    if as_json:
+        print(json.dumps(read_json(study.out / "summary.json")))
+
+
+def _table(study: Study, summary, bname: str):
+    """The rich table ``compare`` prints for one benchmark."""
     from rich.table import Table
 
-    payload: dict = {"out": str(out), "benchmarks": {}, "wall_seconds": wall}
-    for bname in benchmarks:
-        if bname not in summary.table:
-            continue
-        rows = summary.table[bname]
-        has_opt = summary.optimum[bname] is not None
-        t = Table(title=f"{bname}: final {'simple regret' if has_opt else 'test loss of the incumbent'} after {budget.text} ({seeds} seeds)")
-        for col in ("optimizer", "median [q25, q75]", "mean rank", "optimizer ms/eval", "p vs random", "runs"):
-            t.add_column(col, justify="right" if col != "optimizer" else "left")
-        key = "final_regret" if has_opt else "final_test"
-        for oname, row in sorted(rows.items(), key=lambda kv: kv[1]["mean_rank"]):
-            t.add_row(
-                oname,
-                f"{_fmt(row['median_' + key])} [{_fmt(row['q25_' + key])}, {_fmt(row['q75_' + key])}]",
-                _fmt(row["mean_rank"], 3),
-                _fmt(row["optimizer_ms_per_eval"], 3),
-                _fmt(row["p_value_vs_random"], 3),
-                str(row["n_runs"]),
-            )
-        report.print(t)
-        png = incumbent_plot(summary.traces[bname], summary.axis[bname], summary.optimum[bname], f"{bname} ({budget.text}, {seeds} seeds)", out / f"{bname}.png")
-        err.print(f"plot: {png}")
-        payload["benchmarks"][bname] = {
-            o: {k: row[k] for k in ("median_final_regret", "median_final_loss", "median_final_test", "mean_rank", "optimizer_ms_per_eval", "p_value_vs_random", "n_runs")}
-            for o, row in rows.items()
-        }
-    clean = json.loads(json.dumps(payload, default=float).replace("NaN", "null"))
-    with open(out / "summary.json", "w", encoding="utf-8") as fh:
-        json.dump(clean, fh, indent=2)
-    err.print(f"results: {out} (logs, plots, summary.json); {len(jobs)} runs in {wall:.1f} s")
-    if args.json:
-        print(json.dumps(clean))
-    return 0
+    rows = summary.table[bname]
+    has_opt = summary.optimum[bname] is not None
+    t = Table(
+        title=f"{bname}: final {'simple regret' if has_opt else 'test loss of the incumbent'} after "
+        f"{study.budget.text} ({len(study.seed_list)} seeds"
+        + (f", seed k on instance k mod {study.instances})" if study.instances else ")")
+    )
+    for col in ("optimizer", "median [q25, q75]", "mean rank", "optimizer ms/eval", f"p vs {study.baseline}", "runs", "failed trials"):
+        t.add_column(col, justify="right" if col != "optimizer" else "left")
+    key = "final_regret" if has_opt else "final_test"
+    for oname, row in sorted(rows.items(), key=lambda kv: kv[1]["mean_rank"]):
+        t.add_row(
+            oname,
+            f"{_fmt(row['median_' + key])} [{_fmt(row['q25_' + key])}, {_fmt(row['q75_' + key])}]",
+            _fmt(row["mean_rank"], 3),
+            _fmt(row["optimizer_ms_per_eval"], 3),
+            _fmt(row["p_value_vs_baseline"], 3),
+            str(row["n_runs"]),
+            str(row["n_failed"]),
+        )
+    return t
 
 
 def cmd_plan(args) -> int:
@@ -393,7 +341,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--resume", action="store_true", help="continue the log in --out")
     s.add_argument("--benchmark-option", action="append", metavar="KEY=VALUE")
     s.add_argument("--optimizer-option", action="append", metavar="KEY=VALUE")
-    s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
+    s.add_argument("--parallel-evals", type=int, default=1, metavar="K", help="evaluations in flight inside each run (simulated workers on cheap benchmarks)")
+    s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
+    s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (default: $HPOBENCH_DATA_DIR)")
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("compare", help="many optimizers x benchmarks x seeds, then tables and plots")
@@ -408,9 +358,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--incumbent", choices=["any-budget", "max-budget"], default="any-budget", help="which losses define the incumbent")
     s.add_argument("--benchmark-option", action="append", metavar="[BENCHMARK.]KEY=VALUE")
     s.add_argument("--optimizer-option", action="append", metavar="[OPTIMIZER.]KEY=VALUE")
-    s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (sets HPOBENCH_DATA_DIR)")
+    s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (default: $HPOBENCH_DATA_DIR)")
+    s.add_argument("--parallel-evals", type=int, default=1, metavar="K", help="evaluations in flight inside each run (simulated workers on cheap benchmarks)")
+    s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
+    s.add_argument("--instances", type=int, metavar="N", help="seed k runs on instance k mod N of each synthetic benchmark (its optimum moved); default seeds: N")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("report", help="one self-contained HTML page from study directories")
+    s.add_argument("studies", nargs="+", metavar="OUT", help="study directories (only read)")
+    s.add_argument("--out", help="the HTML file to write (default ./<first OUT's name>-report.html)")
+    s.add_argument("--figures", metavar="DIR", help="also write every figure to DIR as PNG and PDF")
+    s.add_argument("--posthoc", choices=["nemenyi", "wilcoxon-holm"], default="nemenyi", help="post-hoc test after Friedman")
+    s.add_argument("--alpha", type=float, default=0.05, help="significance level")
+    s.add_argument("--incumbent", choices=["any-budget", "max-budget"], default="any-budget", help="which losses define the incumbent")
+    s.set_defaults(func=cmd_report)
+
+    s = sub.add_parser("summarize", help="reprint a study's tables and plots from its logs (nothing is rerun)")
+    s.add_argument("out", help="the study directory (the --out of compare)")
+    s.add_argument("--incumbent", choices=["any-budget", "max-budget"], default="any-budget", help="which losses define the incumbent")
+    s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
+    s.set_defaults(func=cmd_summarize)
 
     s = sub.add_parser("plan", help="print Hyperband's brackets for R and eta")
     s.add_argument("--max-budget", type=float, required=True, help="R, the largest budget")
@@ -421,6 +389,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--s-min", type=int, default=0, help="run only brackets s_max .. s_min")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_plan)
+
+    from .surrogates.command import add_surrogate_parser
+
+    add_surrogate_parser(sub, _Parser)
     return p
 
 
@@ -434,12 +406,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "data_dir", None):
             if not Path(args.data_dir).is_dir():
                 raise UsageError(f"--data-dir {args.data_dir} is not a directory")
-            # Benchmarks (and Dask workers, which inherit the environment) read it from here.
-            os.environ["HPOBENCH_DATA_DIR"] = str(Path(args.data_dir).resolve())
+            args.data_dir = str(Path(args.data_dir).resolve())
         return int(args.func(args) or 0)
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0)
-    except (UsageError, UnknownNameError, BudgetError, LogError, ConfigError, ClusterError) as exc:
+    except (UsageError, StudyError, UnknownNameError, NameTakenError, UnavailableError, BudgetError, LogError, ConfigError, ClusterError) as exc:
         print(f"hpobench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

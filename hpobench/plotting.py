@@ -1,7 +1,8 @@
 """Matplotlib figures shared by ``compare`` and ``paper_figures/``.
 
-Style follows the Hyperband authors' notebooks (SPEC.md §1.6): line width 2, 'x' markers for
-Hyperband, '+' for random 2x, quartile bands.
+Style follows the Hyperband authors' figures (Li et al., JMLR 2018): line width 2, a marker per
+method, quartile bands. Which marker a method gets is the caller's choice (``styles``); nothing
+here depends on an optimizer's registered name.
 """
 
 from __future__ import annotations
@@ -16,19 +17,33 @@ import numpy as np  # noqa: E402
 
 from .analysis import aggregate, curves_on_grid, default_grid  # noqa: E402
 
-MARKERS = {"hyperband": "x", "random-2x": "+", "hyperband-inf": "o"}
+#: Markers handed out in order to the methods of a figure (no style is tied to a name).
+MARKERS = ("x", "+", "o", "s", "^", "v", "D", "*", "<", ">", "p", "h")
 
 
-def incumbent_plot(traces_by_opt, axis: str, optimum: float | None, title: str, path: str | Path, log_y: bool | None = None) -> Path:
+def incumbent_plot(
+    traces_by_opt,
+    axis: str,
+    optimum: float | None,
+    title: str,
+    path: str | Path,
+    log_y: bool | None = None,
+    styles: dict[str, dict] | None = None,
+    xlabel: str | None = None,
+) -> Path:
     """Median incumbent curve per optimizer with its quartile band; saves a PNG to ``path``.
 
-    The y axis is simple regret where ``optimum`` is known (log scale), else the incumbent's test
-    value. The x axis is evaluations, or multiples of R for multi-fidelity benchmarks.
+    The y axis is simple regret where ``optimum`` is known (log scale when every value is
+    positive), else the incumbent's test value. The x axis is the charged resource in multiples
+    of R (``axis="resource"``; evaluations as charged on a benchmark without a fidelity), or
+    evaluations or seconds. ``styles`` maps an optimizer to matplotlib keyword overrides
+    (``{"hyperband": {"marker": "x"}}``). Runs whose every trial failed are drawn as nothing and
+    named in the legend; the figure is always written.
     """
     what = "regret" if optimum is not None else "incumbent_test"
     grid = default_grid(traces_by_opt, axis)
     fig, ax = plt.subplots(figsize=(6.5, 5.0))
-    positive = True
+    positive, drawn = True, False
     for i, (opt, traces) in enumerate(sorted(traces_by_opt.items())):
         if not traces or not len(grid):
             continue
@@ -36,13 +51,20 @@ def incumbent_plot(traces_by_opt, axis: str, optimum: float | None, title: str, 
         if what == "regret":
             curves = np.maximum(curves, 1e-12)  # a regret of exactly 0 cannot be drawn on a log axis
         agg = aggregate(curves)
-        color = f"C{i % 10}"
-        ax.plot(grid, agg["median"], lw=2, color=color, label=f"{opt} (n={len(traces)})", marker=MARKERS.get(opt), markevery=max(1, len(grid) // 12))
-        ax.fill_between(grid, agg["q25"], agg["q75"], color=color, alpha=0.15, lw=0)
-        positive &= bool(np.all(agg["q25"][~np.isnan(agg["q25"])] > 0))
-    ax.set_xlabel("Multiple of R used" if axis == "resource" else "Evaluations")
+        style = {"lw": 2, "color": f"C{i % 10}", "marker": MARKERS[i % len(MARKERS)], "markevery": max(1, len(grid) // 12)}
+        style.update((styles or {}).get(opt, {}))
+        if np.all(np.isnan(agg["median"])):
+            ax.plot([], [], label=f"{opt} (n={len(traces)}, every trial failed)", **style)
+            continue
+        ax.plot(grid, agg["median"], label=f"{opt} (n={len(traces)})", **style)
+        ax.fill_between(grid, agg["q25"], agg["q75"], color=style["color"], alpha=0.15, lw=0)
+        finite = agg["q25"][~np.isnan(agg["q25"])]
+        positive &= bool(np.all(finite > 0))
+        drawn = True
+    default_label = {"resource": "Multiple of R used", "evaluations": "Evaluations", "elapsed": "Seconds"}[axis]
+    ax.set_xlabel(xlabel or default_label)
     ax.set_ylabel("Simple regret (median, quartiles)" if what == "regret" else "Incumbent test loss (median, quartiles)")
-    if (log_y if log_y is not None else what == "regret") and positive:
+    if (log_y if log_y is not None else what == "regret") and positive and drawn:
         ax.set_yscale("log")
     ax.set_title(title)
     ax.grid(alpha=0.3)

@@ -1,10 +1,10 @@
-"""Learning-rate schedules for the neural-network benchmarks (SPEC.md §6 and the seed talk).
+"""Learning-rate schedules for the neural-network benchmarks (Smith, WACV 2017, arXiv 1506.01186; Loshchilov & Hutter; the Keras and Caffe policies).
 
 A schedule is a small object whose :meth:`Schedule.lr` maps the **global** mini-batch iteration
 counter ``t`` (0 for the first update) to a learning rate. Because it is a pure function of
 ``t``, a training run that stops at iteration ``t0`` and is later continued from a checkpoint
 (Hyperband promoting a configuration) simply keeps calling ``lr(t)`` for ``t = t0, t0 + 1, ...``:
-the counter is never reset (SPEC.md §6.3).
+the counter is never reset (a continued run keeps its place in the cycle).
 
 Schedules provided:
 
@@ -12,7 +12,7 @@ Schedules provided:
 * :class:`ExponentialDecay` — the talk's tf.keras example: constant for ``hold_epochs`` epochs,
   then ``lr · exp(rate · (hold_epochs − epoch))`` (so ×exp(−0.1) per epoch with the defaults).
 * :class:`CyclicLR` — Smith's cyclical learning rates, ``triangular``, ``triangular2`` and
-  ``exp_range`` (SPEC.md §6.1).
+  ``exp_range`` (Smith, WACV 2017, §3).
 * :class:`OneCycle` — Smith's 1cycle policy: linear warm-up, linear cool-down, annihilation.
 * :class:`StepDecay` — Caffe's ``step`` policy as used by the Hyperband CNN experiments:
   ×``gamma`` (0.1) every ``max_iter / (reductions + 1)`` iterations.
@@ -156,7 +156,7 @@ CLR_MODES = ("triangular", "triangular2", "exp_range")
 
 @dataclass
 class CyclicLR(Schedule):
-    """Smith's cyclical learning rate (SPEC.md §6.1; arXiv 1506.01186).
+    """Smith's cyclical learning rate (Smith, WACV 2017; arXiv 1506.01186).
 
     ``cycle = floor(1 + t / (2·stepsize))``, ``x = |t / stepsize − 2·cycle + 1|`` and
     ``lr = base_lr + (max_lr − base_lr) · max(0, 1 − x) · scale`` where ``scale`` is 1
@@ -260,7 +260,7 @@ class OneCycle(Schedule):
 
 @dataclass
 class StepDecay(Schedule):
-    """Caffe's ``step`` policy as in the Hyperband CNN experiments (SPEC.md §1.5.2).
+    """Caffe's ``step`` policy as in the Hyperband CNN experiments (Li et al., JMLR 2018, Appendix A.2).
 
     ``lr(t) = lr · gamma^floor(t / stepsize)`` with ``stepsize = max_iter // (reductions + 1)``,
     so ``reductions`` drops are spread evenly over the **maximum** iteration window (CIFAR-10:
@@ -379,7 +379,7 @@ class LRRangeResult:
 
 
 def suggest_lrs(lrs: Sequence[float], accuracies: Sequence[float], rise: float = 0.1, flat: float = 0.9) -> tuple[float, float]:
-    """Read ``(base_lr, max_lr)`` off an LR range test curve (SPEC.md §6.2).
+    """Read ``(base_lr, max_lr)`` off an LR range test curve (Smith, WACV 2017, §3.3).
 
     The accuracies are smoothed with a centred moving average of 3 points; with ``a0`` the first
     and ``a*`` the best smoothed accuracy, ``base_lr`` is the first rate where the accuracy has

@@ -14,7 +14,8 @@ Two structural features cover the Hyperband paper's spaces:
 Model-based optimizers work on the unit-cube encoding, one dimension per parameter (inactive
 parameters included, at a fixed value of 0.5). A parameter with a dependent bound is encoded as
 its position *within the bounds its parents allow*, so every point of the cube decodes to a
-valid configuration.
+valid configuration. (Over 500 lines: the scalar and the vectorized encodings, and the
+one-exchange neighbourhood built on them, belong together.)
 
 Example:
     >>> import numpy as np
@@ -384,42 +385,129 @@ class Space:
         return out
 
     def neighbors(self, config: dict, rng: np.random.Generator, n_numeric: int = 4, std: float = 0.2) -> list[dict]:
-        """One-exchange neighbours (Hutter et al. 2011): change one active parameter at a time.
+        """One-exchange neighbours of one configuration (see :meth:`neighbors_array`), as
+        configurations; neighbours that decode back to ``config`` are dropped.
 
-        Categoricals move to every other choice; numeric parameters get ``n_numeric`` values
-        drawn from a Gaussian with standard deviation ``std`` around the current value in the
-        unit encoding (draws outside [0, 1] are redrawn, up to a limit). Integer draws that round
-        back to the current value are dropped, so neighbours always differ from ``config``.
+        Inactive parameters get fresh uniform positions first: they are the values a parameter
+        takes if a move activates it (as :meth:`repair` samples newly active parameters).
         """
-        out: list[dict] = []
-        for p in self.params:
-            if p.name not in config:
+        u = self.encode(config)
+        values, _ = self.decode_array(u[None, :])
+        inactive = np.isnan(values[0])
+        u[inactive] = rng.random(int(inactive.sum()))
+        U_nb, _ = self.neighbors_array(u[None, :], rng, n_numeric=n_numeric, std=std)
+        out = [self.decode(row) for row in U_nb]
+        return [c for c in out if c != config]
+
+    def neighbors_array(self, U: np.ndarray, rng: np.random.Generator, n_numeric: int = 4, std: float = 0.2,
+                        decoded: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """One-exchange neighbours (Hutter et al. 2011) of many cube points at once: each changes
+        one active parameter. Categoricals move to every other choice; each numeric parameter
+        gets ``n_numeric`` Gaussian draws with standard deviation ``std`` around its canonical
+        unit position (draws outside [0, 1] are redrawn up to 20 times, then clipped).
+
+        Args:
+            U: (m, D) points of the unit cube.
+            rng: source of the draws.
+            n_numeric: neighbours per numeric parameter.
+            std: their standard deviation in the unit encoding.
+            decoded: ``decode_array(U)`` when the caller has it already.
+
+        Returns:
+            The neighbours (k, D) and, for each, the row of ``U`` it belongs to (k,).
+        """
+        U = np.atleast_2d(np.asarray(U, dtype=float))
+        values, unit = self.decode_array(U) if decoded is None else decoded
+        m, d = U.shape
+        blocks, owners = [], []
+        rows = np.arange(m)
+        for j, p in enumerate(self.params):
+            act = ~np.isnan(values[:, j])
+            if not act.any():
                 continue
+            r = rows[act]
             if isinstance(p, Categorical):
-                for c in p.choices:
-                    if c != config[p.name] or type(c) is not type(config[p.name]):
-                        if p.index(c) == p.index(config[p.name]):
-                            continue
-                        out.append(self.repair({**config, p.name: c}, rng))
+                k = len(p.choices)
+                for c in range(k):
+                    rc = r[values[r, j] != c]
+                    if len(rc):
+                        B = U[rc].copy()
+                        B[:, j] = (c + 0.5) / k
+                        blocks.append(B)
+                        owners.append(rc)
                 continue
-            low, high = p.bounds(config)
-            if low == high:
+            if n_numeric == 0:
                 continue
-            u0 = p.to_unit(config[p.name], low, high)
-            seen = {config[p.name]}
-            for _ in range(n_numeric):
-                for _attempt in range(20):
-                    u = u0 + std * rng.standard_normal()
-                    if 0.0 <= u <= 1.0:
-                        break
+            rr = np.repeat(r, int(n_numeric))
+            centre = unit[rr, j]
+            draw = centre + std * rng.standard_normal(len(rr))
+            for _ in range(20):
+                bad = (draw < 0.0) | (draw > 1.0)
+                if not bad.any():
+                    break
+                draw[bad] = centre[bad] + std * rng.standard_normal(int(bad.sum()))
+            B = U[rr].copy()
+            B[:, j] = np.clip(draw, 0.0, 1.0)
+            blocks.append(B)
+            owners.append(rr)
+        if not blocks:
+            return np.empty((0, d)), np.empty(0, dtype=int)
+        return np.vstack(blocks), np.concatenate(owners)
+
+    def decode_array(self, U: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Vectorized :meth:`decode` of many cube points, without building dictionaries.
+
+        Args:
+            U: (n, D) points (clipped to the unit cube).
+
+        Returns:
+            ``values`` (n, D): the decoded value of each parameter (the choice *index* for a
+            categorical), NaN where the parameter is inactive; and ``unit`` (n, D): the
+            canonical encoding of the decoded configuration (``encode(decode(u))``), NaN where
+            inactive.
+        """
+        U = np.clip(np.atleast_2d(np.asarray(U, dtype=float)), 0.0, 1.0)
+        n, d = U.shape
+        index = {p.name: i for i, p in enumerate(self.params)}
+        values = np.full((n, d), np.nan)
+        unit = np.full((n, d), np.nan)
+        active = np.ones((n, d), dtype=bool)
+        for j, p in enumerate(self.params):
+            if p.condition is not None:
+                pj = index[p.condition.parent]
+                parent = self.params[pj]
+                if isinstance(parent, Categorical):
+                    match = np.array([parent.index(v) for v in p.condition.values], dtype=float)
                 else:
-                    u = min(1.0, max(0.0, u))
-                v = p.from_unit(u, low, high)
-                if p.is_int and v in seen:
-                    continue
-                seen.add(v)
-                out.append(self.repair({**config, p.name: v}, rng))
-        return out
+                    match = np.array([float(v) for v in p.condition.values if not isinstance(v, str)], dtype=float)
+                active[:, j] = active[:, pj] & np.isin(values[:, pj], match)
+            a = active[:, j]
+            u = U[:, j]
+            if isinstance(p, Categorical):
+                k = len(p.choices)
+                idx = np.minimum(k - 1, np.floor(u * k)).astype(float)
+                values[:, j] = np.where(a, idx, np.nan)
+                unit[:, j] = np.where(a, (idx + 0.5) / k, np.nan)
+                continue
+            low = values[:, index[p.low]] if isinstance(p.low, str) else np.full(n, float(p.low))
+            high = values[:, index[p.high]] if isinstance(p.high, str) else np.full(n, float(p.high))
+            # Rows where this parameter is inactive may have NaN bounds; give them harmless ones.
+            low = np.where(a, low, 1.0)
+            high = np.where(a, high, 2.0)
+            lo_e, hi_e = (low - 0.5, high + 0.5) if p.is_int else (low, high)
+            if p.log:
+                lo_e, hi_e = np.log(lo_e), np.log(hi_e)
+            width = hi_e - lo_e
+            t = lo_e + u * width
+            v = np.exp(t) if p.log else t
+            if p.is_int:
+                v = np.rint(v)
+            v = np.minimum(high, np.maximum(low, v))
+            tv = np.log(v) if p.log else v
+            pos = np.where(width > 0, np.clip((tv - lo_e) / np.where(width > 0, width, 1.0), 0.0, 1.0), 0.5)
+            values[:, j] = np.where(a, v, np.nan)
+            unit[:, j] = np.where(a, pos, np.nan)
+        return values, unit
 
     def describe(self) -> list[str]:
         return [p.describe() for p in self.params]

@@ -56,7 +56,7 @@ def test_wilcoxon_against_random():
     base = {s: 1.0 + rng.random() for s in range(10)}
     better = {s: v - 0.5 for s, v in base.items()}
     same = dict(base)
-    p = wilcoxon_vs({"random": base, "better": better, "same": same})
+    p = wilcoxon_vs({"random": base, "better": better, "same": same}, "random")
     assert p["better"] < 0.01
     assert math.isnan(p["same"]) and math.isnan(p["random"])
     assert math.isnan(wilcoxon_vs({"x": better})["x"])

@@ -33,7 +33,7 @@ def test_compare_prints_table_json_and_writes_logs_and_plots(tmp_path):
     payload = json.loads(proc.stdout.strip().splitlines()[-1])
     assert payload["out"] == str(out)
     row = payload["benchmarks"]["branin"]["random"]
-    assert set(row) == {"median_final_regret", "median_final_loss", "median_final_test", "mean_rank", "optimizer_ms_per_eval", "p_value_vs_random", "n_runs"}
+    assert set(row) == {"median_final_regret", "median_final_loss", "median_final_test", "mean_rank", "optimizer_ms_per_eval", "p_value_vs_baseline", "n_runs", "n_failed"}
     assert row["n_runs"] == 5 and row["median_final_regret"] > 0
     assert "branin: final simple regret" in proc.stderr and "random" in proc.stderr
     assert (out / "branin.png").stat().st_size > 1000 and (out / "hartmann6.png").exists()
@@ -81,8 +81,8 @@ def test_sigkill_then_resume_equals_uninterrupted_run(tmp_path):
         (["compare", "--optimizers", "nosuchmodule:Thing"], "cannot import optimizer 'nosuchmodule:Thing'"),
         (["compare", "--optimizers", "os:path"], "'os:path' is not a subclass of hpobench.optimizers.Optimizer"),
         (["compare", "--budget", "5x"], "budget '5x' is not understood"),
-        (["compare", "--seeds", "0"], "--seeds must be >= 1"),
-        (["compare", "--workers", "0"], "--workers must be >= 1"),
+        (["compare", "--seeds", "0"], "seeds must be >= 1"),
+        (["compare", "--workers", "0"], "workers must be >= 1"),
         (["compare", "--resume"], "--resume needs the --out"),
         (["compare", "--frobnicate"], "unrecognized arguments"),
         (["run", "--benchmark", "branin", "--optimizer", "random", "--budget", "5", "--optimizer-option", "bogus=1"], "does not take these options"),

@@ -1,5 +1,11 @@
 """The conformance suite: every registered optimizer passes it, and it catches broken ones."""
 
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -28,6 +34,8 @@ SUBSTITUTE = {"bracket-s4": "bracket-s3"}
 def _cases():
     for name in optimizer_names(include_plugins=False):
         cls = get_optimizer_class(SUBSTITUTE.get(name, name))
+        if getattr(cls, "peer_library", ""):
+            continue  # other libraries' optimizers: tests/peers/ (skipped where not installed)
         for check_name, fn, skip in conformance_checks(cls):
             yield pytest.param(name, check_name, fn, skip, id=f"{name}-{check_name}")
 
@@ -112,3 +120,37 @@ def test_capabilities_skip_checks():
     report = check_optimizer(NoConditions)
     assert {n for n, _ in report.skipped} == {"conditional", "dependent_bounds", "batch"}
     assert not report.failed
+
+
+# ---------------------------------- issue 9, item 13: the README's example run as a script
+
+
+def _readme_example() -> str:
+    """The README's "Adding your own optimizer" code block, as a user would copy it."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    return next(b for b in blocks if "class MyOptimizer" in b and "check_optimizer" in b)
+
+
+def _run_script(tmp_path, code: str):
+    script = tmp_path / "my_optimizer.py"
+    script.write_text(code, encoding="utf-8")
+    repo = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": repo + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    return subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_item13_readme_example_as_a_script_passes_the_cross_process_check(tmp_path):
+    proc = _run_script(tmp_path, _readme_example())
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "MyOptimizer: 10 passed, 0 failed, 0 skipped" in proc.stdout
+    passed = [line.split()[-1] for line in proc.stdout.splitlines() if line.strip().startswith("passed ")]
+    assert "reproducible_in_other_process" in passed and "resume_by_replay" in passed  # the report lists them
+
+
+def test_item13_without_cloudpickle_the_cross_process_check_is_skipped_with_its_reason(tmp_path):
+    code = 'import sys\nsys.modules["cloudpickle"] = None  # as if it were not installed\n' + _readme_example()
+    proc = _run_script(tmp_path, code)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "9 passed, 0 failed, 1 skipped" in proc.stdout
+    assert "skipped reproducible_in_other_process: the class is defined in __main__" in proc.stdout

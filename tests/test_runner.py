@@ -87,11 +87,57 @@ def test_crashing_objective_is_a_failed_trial(tmp_path):
     opt = get_optimizer("random", bench.space, seed=0)
     res = run(bench, opt, "8", seed=0, log_path=tmp_path / "f.jsonl")
     recs = read_records(tmp_path / "f.jsonl")
-    assert [r["status"] for r in recs] == ["failed", "failed", "failed", "ok"] * 2
+    assert [r["status"] for r in recs] == ["crashed", "failed", "failed", "ok"] * 2
+    assert [r.status for _, r in opt.history] == ["crashed", "failed", "failed", "ok"] * 2
     assert recs[0]["error"] == "RuntimeError: diverged" and recs[0]["loss"] is None
     assert recs[1]["nonfinite"] == "nan" and recs[2]["nonfinite"] == "inf"
     assert math.isnan(opt.history[0][1].loss) and math.isinf(opt.history[2][1].loss)
     assert res.best_loss == min(r["loss"] for r in recs if r["status"] == "ok")
+
+
+class Exits(Benchmark):
+    """Calls sys.exit on every other evaluation, and returns a numeric string once."""
+
+    name = "exits"
+
+    def __init__(self):
+        self.space = Space([Float("x", 0.0, 1.0)])
+        self.calls = 0
+
+    def _evaluate(self, config, budget, seed, **kw):
+        self.calls += 1
+        if self.calls % 2 == 1:
+            raise SystemExit(3)
+        if self.calls == 4:
+            return Result(loss="0.5")
+        return Result(loss=config["x"], test_loss="not a number")
+
+
+def test_system_exit_and_non_numeric_losses_are_failed_trials(tmp_path):
+    """Issue 9 items 9, 10, 14: sys.exit in an objective does not end the study; a numeric
+    string is not a loss; a non-numeric test value is dropped, not carried into the analysis."""
+    bench = Exits()
+    res = run(bench, get_optimizer("random", bench.space, seed=0), "6", seed=0, log_path=tmp_path / "e.jsonl")
+    recs = read_records(tmp_path / "e.jsonl")
+    assert len(res.records) == 6
+    assert [r["status"] for r in recs] == ["crashed", "ok", "crashed", "failed", "crashed", "ok"]
+    assert recs[0]["error"] == "SystemExit: 3"
+    assert "not a number" in recs[3]["error"]
+    assert all(r["test_loss"] is None for r in recs)
+
+
+def test_runner_tells_the_optimizer_its_expected_trials():
+    bench = get_benchmark("branin")
+    opt = get_optimizer("random", bench.space, seed=0)
+    run(bench, opt, "7", seed=0)
+    assert opt.expected_trials == 7
+    mf = get_benchmark("mf-branin")
+    opt = get_optimizer("random", mf.space, seed=0)
+    run(mf, opt, "3R", seed=0)
+    assert opt.expected_trials == 3
+    hb = get_optimizer("hyperband", mf.space, seed=0, fidelity=mf.fidelity)
+    run(mf, hb, "1R", seed=0)
+    assert hb.expected_trials is None  # it chooses its own budgets
 
 
 def test_resume_replays_and_continues(tmp_path):

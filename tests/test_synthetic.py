@@ -106,3 +106,50 @@ def test_result_status():
     assert Result(1.0).ok and Result(1.0).status == "ok"
     assert not Result(float("nan")).ok and Result(float("inf")).status == "failed"
     assert issubclass(type(get_benchmark("branin")), SyntheticBenchmark)
+
+
+# ------------------------------------------------------------------------------ instances
+
+
+@pytest.mark.parametrize("name", SINGLE + MULTI)
+def test_instances_move_the_optimum_and_keep_its_value(name):
+    textbook = get_benchmark(name)
+    for k in (1, 2):
+        bench = get_benchmark(f"{name}@{k}")
+        assert bench.instance == k and bench.optimum == textbook.optimum
+        loc = bench.minimizers[0]
+        assert loc != textbook.minimizers[0]
+        low = np.array([p.low for p in bench.space.params])
+        high = np.array([p.high for p in bench.space.params])
+        assert np.all(np.asarray(loc) > low) and np.all(np.asarray(loc) < high)
+        for x in bench.minimizers:
+            assert bench.evaluate(at(bench, x)).loss == pytest.approx(bench.optimum, abs=1e-4)
+        # nothing in the box is below the optimum, and the function is not flat
+        rng = np.random.default_rng(k)
+        vals = [bench.evaluate(bench.space.sample(rng)).loss for _ in range(300)]
+        assert min(vals) >= bench.optimum - 1e-9 and np.mean(vals) > bench.optimum + 1e-3
+    # seeded by name, dimension and number: the same instance in every construction
+    assert get_benchmark(f"{name}@1").minimizers == get_benchmark(name, instance=1).minimizers
+    assert get_benchmark(f"{name}@0").minimizers == textbook.minimizers
+
+
+def test_instance_rotation_only_where_it_keeps_the_character():
+    ack = get_benchmark("ackley@1").instance_transform
+    rot = ack.rotation
+    np.testing.assert_allclose(rot @ rot.T, np.eye(5), atol=1e-12)
+    assert np.linalg.det(rot) == pytest.approx(1.0) and not np.allclose(rot, np.eye(5))
+    np.testing.assert_array_equal(get_benchmark("styblinski-tang@1").instance_transform.rotation, np.eye(4))
+    # a shifted separable function is the textbook one moved: f_k(x) = f(x - shift)
+    st0, st1 = get_benchmark("styblinski-tang"), get_benchmark("styblinski-tang@1")
+    shift = np.asarray(st1.minimizers[0]) - np.asarray(st0.minimizers[0])
+    x = np.array([0.3, -1.0, 0.5, 0.1])
+    assert st1.evaluate(at(st1, x)).loss == pytest.approx(st0.f(x - shift))
+
+
+def test_bad_instances_are_one_clear_error():
+    with pytest.raises(UnknownNameError, match="non-negative integer"):
+        get_benchmark("branin@x")
+    with pytest.raises(UnknownNameError, match="has no instances"):
+        get_benchmark("counting-ones@1")
+    with pytest.raises(ValueError, match="instance"):
+        get_benchmark("branin", instance=-1)

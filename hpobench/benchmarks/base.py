@@ -39,6 +39,21 @@ class Fidelity:
         return f"{self.name} in [{self.min:g}, {self.max:g}]{unit}"
 
 
+#: What became of an evaluation. ``ok``: a finite loss. ``failed``: the objective returned a
+#: non-finite or non-numeric loss. ``crashed``: the objective raised. ``timeout``: it ran past
+#: the run's evaluation time limit. ``stopped``: the optimizer ended it early on purpose (the
+#: loss is the last one measured). Only ``ok`` and ``stopped`` results carry a usable loss.
+STATUSES = ("ok", "failed", "crashed", "timeout", "stopped")
+FAILURE_STATUSES = ("failed", "crashed", "timeout")
+
+
+def _finite(x: Any) -> bool:
+    try:
+        return math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
 @dataclass
 class Result:
     """The outcome of one evaluation.
@@ -48,24 +63,41 @@ class Result:
         cost: what the evaluation cost: seconds for real training, the budget for synthetic ones.
         test_loss: the held-out objective, where the benchmark has one.
         info: anything else worth logging (JSON-serializable).
+        status: one of :data:`STATUSES`; left empty, it is ``"ok"`` for a finite loss and
+            ``"failed"`` otherwise. A failure status always comes with a ``nan`` loss or a
+            non-finite one, so optimizers that only look at the loss stay correct.
+
+    >>> Result(float("nan")).status, Result(1.0).ok, Result(float("nan"), status="crashed").ok
+    ('failed', True, False)
     """
 
     loss: float
     cost: float = 0.0
     test_loss: float | None = None
     info: dict = field(default_factory=dict)
+    status: str = ""
+
+    def __post_init__(self):
+        if not self.status:
+            self.status = "ok" if _finite(self.loss) else "failed"
+        elif self.status not in STATUSES:
+            raise ValueError(f"result status {self.status!r} is not one of {', '.join(STATUSES)}")
+        if self.status in FAILURE_STATUSES and _finite(self.loss):
+            self.loss = math.nan  # a failure never carries a loss an optimizer could mistake for a value
+        elif self.status in ("ok", "stopped") and not _finite(self.loss):
+            self.status = "failed"
 
     @property
     def ok(self) -> bool:
-        """Whether the loss is a finite number (non-finite losses count as failed trials)."""
-        try:
-            return math.isfinite(float(self.loss))
-        except (TypeError, ValueError):
-            return False
+        """Whether the result carries a usable, finite loss (status ``ok`` or ``stopped``)."""
+        return self.status in ("ok", "stopped")
 
-    @property
-    def status(self) -> str:
-        return "ok" if self.ok else "failed"
+
+class UnavailableError(RuntimeError):
+    """A benchmark cannot run on this machine: a package or data files are missing.
+
+    The message is one line naming what to install, or which files are expected where.
+    """
 
 
 def config_key(config: dict) -> str:
@@ -103,6 +135,9 @@ class Benchmark(ABC):
     name: str = "benchmark"
     kind: ClassVar[str] = "synthetic"  # synthetic | real | surrogate
     can_continue: ClassVar[bool] = False
+    #: The constructor takes ``data_dir=`` (where user-provided data files are); a study passes
+    #: its data directory only to benchmarks that say so.
+    accepts_data_dir: ClassVar[bool] = False
     space: Space
     fidelity: Fidelity | None = None
     optimum: float | None = None
@@ -117,9 +152,34 @@ class Benchmark(ABC):
         """Where the benchmark's data comes from (for ``hpobench list``)."""
         return "closed-form function"
 
+    @property
+    def simulated_cost(self) -> bool:
+        """Whether :attr:`Result.cost` is a known model of the evaluation's cost (simulated
+        seconds) rather than time actually spent. Runs on such a benchmark use the simulated
+        clock: with K evaluations in flight, each "takes" its cost, and a budget in seconds is
+        simulated seconds."""
+        return False
+
+    def worker_options(self) -> dict:
+        """Constructor options that make a worker process's copy of this benchmark share state
+        with this one (e.g. a checkpoint directory, so a promoted configuration continues from
+        a checkpoint another worker wrote). Empty by default."""
+        return {}
+
     def data_available(self) -> bool:
         """Whether the data this benchmark needs is present on this machine."""
         return True
+
+    def check_available(self) -> None:
+        """Raise :class:`UnavailableError` if this benchmark cannot run on this machine.
+
+        Call it before a study starts, so that a missing package or data file is one clear line
+        up front rather than a failed trial in a log. Benchmarks that need packages or files
+        override it to name what to install or which files are expected where; by default a
+        benchmark is available when :meth:`data_available` says so.
+        """
+        if not self.data_available():
+            raise UnavailableError(f"benchmark {self.name!r} cannot run here: its data is missing ({self.data_source})")
 
     def check_budget(self, budget: float | None) -> float | None:
         if self.fidelity is None:

@@ -13,6 +13,9 @@ splits — and never touches the network:
 Arrays: ``X`` is ``float32`` with images as ``(n, C, H, W)`` and 1-D signals as ``(n, 1, L)``;
 ``y`` is ``int64`` class ids ``0..n_classes-1``.
 
+Over 500 lines on purpose: one short section per data set (locate, read, split), sharing the
+split helpers and the missing-data message at the top.
+
 Example:
     >>> from hpobench.benchmarks.datasets import load_digits
     >>> s = load_digits()
@@ -34,6 +37,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .base import UnavailableError
+
 __all__ = [
     "Split",
     "DataMissingError",
@@ -46,7 +51,9 @@ __all__ = [
     "load_svhn",
     "load_dataset",
     "dataset_present",
+    "check_dataset",
     "DATASETS",
+    "UnsafePickleError",
 ]
 
 #: Registered dataset names -> one-line description of where the data comes from.
@@ -92,7 +99,7 @@ class Split:
         )
 
 
-class DataMissingError(FileNotFoundError):
+class DataMissingError(FileNotFoundError, UnavailableError):
     """Data files a benchmark needs are not on this machine (nothing is ever downloaded).
 
     The message names the dataset, the directories searched, the exact file names expected and
@@ -334,27 +341,29 @@ def _mnist_dirs(root: pathlib.Path, fashion: bool) -> list[pathlib.Path]:
     return [root / "mnist", root / "MNIST" / "raw", root]
 
 
+def _locate_mnist(root: pathlib.Path, fashion: bool) -> dict[str, pathlib.Path]:
+    """The four IDX files under ``root``, or :class:`DataMissingError` naming them."""
+    dirs = _mnist_dirs(root, fashion)
+    paths = {f: _find_file(dirs, f) for f in MNIST_FILES}
+    if any(p is None for p in paths.values()):
+        raise _missing("fashion-mnist" if fashion else "mnist", dirs, [f"{g}[.gz]" for g in MNIST_FILES])
+    return paths
+
+
 def load_mnist(data_dir: str | os.PathLike | None = None, fashion: bool = False) -> Split:
     """MNIST (or Fashion-MNIST) from the four IDX files, as ``(n, 1, 28, 28)`` in [0, 1].
 
     Files (plain or ``.gz``): ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
     ``t10k-images-idx3-ubyte``, ``t10k-labels-idx1-ubyte`` under ``DATA_DIR/mnist``
     (``DATA_DIR/fashion-mnist`` when ``fashion``), torchvision's ``DATA_DIR/MNIST/raw``, or
-    ``DATA_DIR`` itself. The last 10,000 training images are the validation set (SPEC: 50k / 10k /
-    10k, as in the authors' code); a smaller file set keeps its last sixth for validation.
+    ``DATA_DIR`` itself. The last 10,000 training images are the validation set (50k / 10k /
+    10k, as in the Hyperband authors' MNIST loader; docs/datasets.md); a smaller file set keeps its last sixth for validation.
 
     Raises:
         DataMissingError: a file is missing (the message lists what was expected where).
     """
-    root = _resolve_dir(data_dir)
     name = "fashion-mnist" if fashion else "mnist"
-    dirs = _mnist_dirs(root, fashion)
-    paths = {}
-    for f in MNIST_FILES:
-        p = _find_file(dirs, f)
-        if p is None:
-            raise _missing(name, dirs, [f"{g}[.gz]" for g in MNIST_FILES])
-        paths[f] = p
+    paths = _locate_mnist(_resolve_dir(data_dir), fashion)
     Xtr = read_idx(paths["train-images-idx3-ubyte"])
     ytr = read_idx(paths["train-labels-idx1-ubyte"]).astype(np.int64)
     Xte = read_idx(paths["t10k-images-idx3-ubyte"])
@@ -385,9 +394,47 @@ def _cifar_dirs(root: pathlib.Path) -> list[pathlib.Path]:
     return [root / "cifar-10-batches-py", root / "cifar10" / "cifar-10-batches-py", root / "cifar10", root]
 
 
+#: The only globals a CIFAR-10 python batch refers to: numpy's array reconstruction (numpy 1 and
+#: 2 module paths, pickle protocols 0-5), numpy scalars, and ``_codecs.encode``, which Python 3
+#: uses for ``bytes`` in protocols 0-2. Everything else in the format is dicts, lists, bytes,
+#: strings and numbers, which need no global.
+_CIFAR_GLOBALS = frozenset(
+    [
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy.core.multiarray", "scalar"),
+        ("numpy._core.multiarray", "scalar"),
+        ("numpy.core.numeric", "_frombuffer"),
+        ("numpy._core.numeric", "_frombuffer"),
+        ("_codecs", "encode"),
+    ]
+)
+
+
+class UnsafePickleError(pickle.UnpicklingError):
+    """A data file in pickle format refers to something its format never holds."""
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """Builds only what a CIFAR-10 batch holds; any other global (a function that could run
+    code on loading) is refused before it is called."""
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _CIFAR_GLOBALS:
+            raise UnsafePickleError(f"refers to {module}.{name}, which a CIFAR-10 batch never holds")
+        return super().find_class(module, name)
+
+
 def _read_cifar_batch(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
     with open(path, "rb") as fh:
-        d = pickle.load(fh, encoding="bytes")
+        try:
+            d = _CifarUnpickler(fh, encoding="bytes").load()
+        except UnsafePickleError as exc:
+            raise UnsafePickleError(f"{path} is not a CIFAR-10 python batch: it {exc}; refusing to load it") from None
+    if not isinstance(d, dict):
+        raise ValueError(f"{path} is not a CIFAR-10 python batch (not a dict)")
     data = d.get(b"data", d.get("data"))
     labels = d.get(b"labels", d.get("labels"))
     if data is None or labels is None:
@@ -396,24 +443,29 @@ def _read_cifar_batch(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
     return X, np.asarray(labels, dtype=np.int64)
 
 
-def load_cifar10(data_dir: str | os.PathLike | None = None) -> Split:
-    """CIFAR-10 from the python pickled batches, as ``(n, 3, 32, 32)`` float32 in [0, 1].
-
-    ``data_batch_1..4`` are the training set (40k), ``data_batch_5`` the validation set (10k) and
-    ``test_batch`` the test set (10k), as in the authors' code (SPEC §1.5.2, §1.5.4). Looked for in
-    ``DATA_DIR/cifar-10-batches-py`` (the directory the official tarball unpacks to), then
-    ``DATA_DIR/cifar10``, then ``DATA_DIR``.
-
-    Raises:
-        DataMissingError: a batch file is missing.
-    """
-    root = _resolve_dir(data_dir)
+def _locate_cifar10(root: pathlib.Path) -> pathlib.Path:
+    """The directory holding all six batches, or :class:`DataMissingError` naming them."""
     dirs = _cifar_dirs(root)
     where = next((d for d in dirs if all((d / f).is_file() for f in CIFAR10_FILES)), None)
     if where is None:
         raise _missing(
             "cifar10", dirs, list(CIFAR10_FILES), "Unpack cifar-10-python.tar.gz (the 'CIFAR-10 python version') there."
         )
+    return where
+
+
+def load_cifar10(data_dir: str | os.PathLike | None = None) -> Split:
+    """CIFAR-10 from the python pickled batches, as ``(n, 3, 32, 32)`` float32 in [0, 1].
+
+    ``data_batch_1..4`` are the training set (40k), ``data_batch_5`` the validation set (10k) and
+    ``test_batch`` the test set (10k), as in the Hyperband paper's CIFAR-10 experiments (§4.1, §4.2.2; docs/datasets.md). Looked for in
+    ``DATA_DIR/cifar-10-batches-py`` (the directory the official tarball unpacks to), then
+    ``DATA_DIR/cifar10``, then ``DATA_DIR``.
+
+    Raises:
+        DataMissingError: a batch file is missing.
+    """
+    where = _locate_cifar10(_resolve_dir(data_dir))
     parts = [_read_cifar_batch(where / f) for f in CIFAR10_FILES]
     Xtr = np.concatenate([p[0] for p in parts[:4]])
     ytr = np.concatenate([p[1] for p in parts[:4]])
@@ -450,6 +502,16 @@ def _read_svhn_mat(path: pathlib.Path) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(X.transpose(3, 2, 0, 1)), y
 
 
+def _locate_svhn(root: pathlib.Path, use_extra: bool) -> pathlib.Path:
+    """The directory holding the ``.mat`` files, or :class:`DataMissingError` naming them."""
+    dirs = _svhn_dirs(root)
+    needed = SVHN_FILES + (("extra_32x32.mat",) if use_extra else ())
+    where = next((d for d in dirs if all((d / f).is_file() for f in needed)), None)
+    if where is None:
+        raise _missing("svhn", dirs, list(needed), "These are the 'format 2' cropped-digit files of SVHN.")
+    return where
+
+
 def load_svhn(data_dir: str | os.PathLike | None = None, use_extra: bool = False, seed: int = 0) -> Split:
     """SVHN (cropped digits, format 2) from the ``.mat`` files, as ``(n, 3, 32, 32)`` float32 in [0, 1].
 
@@ -459,18 +521,13 @@ def load_svhn(data_dir: str | os.PathLike | None = None, use_extra: bool = False
     Validation is a class-balanced set fixed by ``seed``, as in Sermanet et al. (2012): without
     ``extra``, 600 per class (6,000) taken out of train; with ``extra``, 400 per class from train
     plus 200 per class from extra (6,000), everything else being training data (≈598k / 6k /
-    26k, SPEC §1.5.2). A set too small for that keeps a balanced twelfth of train instead.
+    26k, the paper's §4.1). A set too small for that keeps a balanced twelfth of train instead.
     With ``extra`` the training array alone is about 7 GB of float32.
 
     Raises:
         DataMissingError: a file is missing.
     """
-    root = _resolve_dir(data_dir)
-    dirs = _svhn_dirs(root)
-    needed = SVHN_FILES + (("extra_32x32.mat",) if use_extra else ())
-    where = next((d for d in dirs if all((d / f).is_file() for f in needed)), None)
-    if where is None:
-        raise _missing("svhn", dirs, list(needed), "These are the 'format 2' cropped-digit files of SVHN.")
+    where = _locate_svhn(_resolve_dir(data_dir), use_extra)
     Xtr, ytr = _read_svhn_mat(where / "train_32x32.mat")
     Xte, yte = _read_svhn_mat(where / "test_32x32.mat")
     rng = np.random.default_rng(np.random.SeedSequence([0x737668, int(seed)]))
@@ -524,24 +581,37 @@ def load_dataset(name: str, data_dir: str | os.PathLike | None = None, seed: int
     raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
 
 
-def dataset_present(name: str, data_dir: str | os.PathLike | None = None) -> bool:
-    """Whether ``name`` can be loaded on this machine without raising :class:`DataMissingError`.
+def check_dataset(name: str, data_dir: str | os.PathLike | None = None, use_extra: bool = False) -> None:
+    """Raise :class:`DataMissingError` (one line: what is missing, where it was looked for, how
+    to provide it) unless ``name`` can be loaded on this machine.
 
-    ``digits`` always is; ``mnist1d`` when the ``mnist1d`` package is importable; the others when
-    their files are found (checked by name only: nothing is read).
+    ``digits`` always can; ``mnist1d`` when the ``mnist1d`` package is installed; the others when
+    their files are found (checked by name only: nothing is read). ``use_extra``: SVHN's
+    ``extra_32x32.mat`` is needed too.
     """
     if name == "digits":
-        return True
+        return
     if name == "mnist1d":
         import importlib.util
 
-        return importlib.util.find_spec("mnist1d") is not None
+        if importlib.util.find_spec("mnist1d") is None:
+            raise DataMissingError("dataset 'mnist1d' is generated by the mnist1d package, which is not installed: pip install mnist1d")
+        return
     root = _resolve_dir(data_dir)
     if name in ("mnist", "fashion-mnist"):
-        dirs = _mnist_dirs(root, name == "fashion-mnist")
-        return all(_find_file(dirs, f) is not None for f in MNIST_FILES)
-    if name == "cifar10":
-        return any(all((d / f).is_file() for f in CIFAR10_FILES) for d in _cifar_dirs(root))
-    if name == "svhn":
-        return any(all((d / f).is_file() for f in SVHN_FILES) for d in _svhn_dirs(root))
-    raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+        _locate_mnist(root, name == "fashion-mnist")
+    elif name == "cifar10":
+        _locate_cifar10(root)
+    elif name == "svhn":
+        _locate_svhn(root, use_extra)
+    else:
+        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}")
+
+
+def dataset_present(name: str, data_dir: str | os.PathLike | None = None, use_extra: bool = False) -> bool:
+    """Whether ``name`` can be loaded on this machine (:func:`check_dataset` passes)."""
+    try:
+        check_dataset(name, data_dir, use_extra)
+    except DataMissingError:
+        return False
+    return True

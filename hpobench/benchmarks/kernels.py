@@ -5,9 +5,9 @@ second or two on one core:
 
 * :class:`KernelLeastSquares` — multi-class kernel regularized least squares (one-vs-all one-hot
   targets, exact solve of ``(K + λI) α = Y``); the resource is the number of training points
-  (SPEC §1.5.4, Table 4).
+  (paper §4.2.2, Table 4; see docs/kernels.md).
 * :class:`RandomFeatures` — random Fourier features approximating the RBF kernel (Rahimi & Recht
-  2007) fed to ridge regression; the resource is the number of features (SPEC §1.5.5, Table 5).
+  2007) fed to ridge regression; the resource is the number of features (paper §4.3, Table 5).
 
 Both run on MNIST-1D (default) or scikit-learn's digits, with images flattened to vectors; the
 user-provided sets of :mod:`hpobench.benchmarks.datasets` (MNIST, Fashion-MNIST, CIFAR-10, SVHN)
@@ -33,7 +33,7 @@ import scipy.linalg
 
 from ..space import Categorical, Float, Space
 from .base import Benchmark, Fidelity, Result, stable_seed
-from .datasets import DATASETS, Split, dataset_present, load_dataset
+from .datasets import DATASETS, Split, check_dataset, dataset_present, load_dataset
 from .spaces import kernel_ls_space
 
 __all__ = [
@@ -141,6 +141,7 @@ class _DataBenchmark(Benchmark):
     """Shared lazy data handling: nothing is read until the first evaluation."""
 
     kind = "real"
+    accepts_data_dir = True
 
     def __init__(self, dataset: str, data_dir=None):
         _check_dataset(dataset)
@@ -154,6 +155,11 @@ class _DataBenchmark(Benchmark):
 
     def data_available(self) -> bool:
         return dataset_present(self.dataset, self.data_dir)
+
+    def check_available(self) -> None:
+        """Raise :class:`~hpobench.benchmarks.datasets.DataMissingError` naming the files
+        expected and where, when the data set is not on this machine."""
+        check_dataset(self.dataset, self.data_dir)
 
     def _data(self) -> tuple[np.ndarray, ...]:
         if self._split is None:
@@ -176,7 +182,7 @@ class _DataBenchmark(Benchmark):
 
 
 class KernelLeastSquares(_DataBenchmark):
-    """Kernel regularized least-squares classification; resource = training points (SPEC §1.5.4).
+    """Kernel regularized least-squares classification; resource = training points (paper §4.2.2).
 
     One-vs-all with one-hot targets ``Y``: solve ``(K + λ I) α = Y`` exactly (Cholesky, or a
     symmetric LU solve when ``K + λI`` is indefinite), predict ``argmax K(x, X) α``. The
@@ -277,7 +283,7 @@ class KernelLeastSquares(_DataBenchmark):
 
 
 class RandomFeatures(_DataBenchmark):
-    """Random Fourier features + ridge regression; resource = number of features (SPEC §1.5.5).
+    """Random Fourier features + ridge regression; resource = number of features (paper §4.3).
 
     Features ``z(x) = sqrt(2/D) cos(sqrt(2γ) W x + b)`` with ``W`` standard normal and ``b``
     uniform on [0, 2π) (Rahimi & Recht 2007; ``z(x)·z(y) → exp(-γ‖x-y‖²)``). ``W`` and ``b`` for the
@@ -294,7 +300,7 @@ class RandomFeatures(_DataBenchmark):
     log [1e-3, 1e5]; ``gamma`` log [1e-5, 10].
 
     ``variant="code"`` swaps ``lambda`` for the authors' code parametrization: ``C`` log
-    [1e-10, 1e-2] with ridge penalty ``1 / (C · D)`` (SPEC §1.5 notes).
+    [1e-10, 1e-2] with ridge penalty ``1 / (C · D)`` (the Hyperband authors' code; docs/kernels.md).
 
     Args:
         dataset: ``"mnist1d"`` (default), ``"digits"``, or a user-provided set.

@@ -1,4 +1,4 @@
-"""The Hyperband paper's search spaces, defined once (SPEC.md §1.5, Tables 2–5).
+"""The Hyperband paper's search spaces, defined once (Li et al., JMLR 2018, §3.3 and §4, Tables 2–5).
 
 The benchmarks build their spaces from these functions, and the conformance suite and tests use
 the same ones, so a change to a table shows up everywhere.

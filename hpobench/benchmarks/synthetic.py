@@ -1,4 +1,5 @@
-"""Cheap synthetic objectives with known optima (SPEC.md §7) and multi-fidelity versions (§7.1).
+"""Cheap synthetic objectives with known optima (Surjanovic & Bingham, Virtual Library of
+Simulation Experiments) and multi-fidelity versions (Kandasamy et al. 2017, BOCA).
 
 Every function is a minimization problem. ``noise`` (a standard deviation) adds Gaussian
 observation noise seeded by the evaluation seed, the configuration and the budget, so that the
@@ -17,6 +18,7 @@ import numpy as np
 
 from ..space import Categorical, Float, Space
 from .base import Benchmark, Fidelity, Result, config_key, stable_seed
+from .instances import Instance
 
 # --------------------------------------------------------------------------------- functions
 
@@ -100,20 +102,63 @@ def _spin(n: int) -> int:
 class SyntheticBenchmark(Benchmark):
     """A closed-form function of named float inputs ``x0..x{d-1}`` (or ``x1, x2``).
 
-    Subclasses provide :meth:`f` on a vector in the order of :attr:`space`, the known
-    :attr:`optimum` and :attr:`minimizers` (for tests).
+    Subclasses provide :meth:`f` (the textbook function) on a vector in the order of
+    :attr:`space`, the known :attr:`optimum` and :attr:`textbook_minimizers`.
+
+    ``instance=k`` (k > 0) moves the optimum to a seeded point inside the box, and rotates the
+    function around it where :attr:`rotate_instances` says a rotation keeps its character
+    (:mod:`hpobench.benchmarks.instances`); the optimum value is unchanged and
+    :attr:`minimizers` gives where it now lies. ``instance=0`` is the textbook function.
     """
 
     kind = "synthetic"
-    minimizers: list[list[float]] = []
+    textbook_minimizers: list[list[float]] = []
+    #: Whether instances also rotate the function (for functions without axis-aligned structure).
+    rotate_instances = False
 
-    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0, instance: int = 0):
         if noise < 0:
             raise ValueError(f"noise must be >= 0, got {noise}")
         if cpu_work < 0:
             raise ValueError(f"cpu_work must be >= 0, got {cpu_work}")
+        if isinstance(instance, bool) or int(instance) != instance or instance < 0:
+            raise ValueError(f"instance must be a non-negative integer, got {instance!r}")
         self.noise = float(noise)
         self.cpu_work = int(cpu_work)
+        self.instance = int(instance)
+        self._instance: Instance | None = None
+
+    @property
+    def instance_transform(self) -> Instance:
+        """The shift (and rotation) of this instance, drawn on first use."""
+        if self._instance is None:
+            low = np.array([p.low for p in self.space.params], dtype=float)
+            high = np.array([p.high for p in self.space.params], dtype=float)
+            x_opt = np.array(self.textbook_minimizers[0], dtype=float)
+            self._instance = Instance.draw(self.name, low, high, x_opt, self.instance, self.rotate_instances)
+        return self._instance
+
+    @property
+    def minimizers(self) -> list[list[float]]:
+        """Where the optimum lies in this instance: the textbook minimizers moved by the
+        instance's transform, those inside the box (always including the drawn location)."""
+        if self.instance == 0:
+            return [list(m) for m in self.textbook_minimizers]
+        inst = self.instance_transform
+        low = np.array([p.low for p in self.space.params], dtype=float)
+        high = np.array([p.high for p in self.space.params], dtype=float)
+        out = [inst.location.tolist()]
+        for m in self.textbook_minimizers[1:]:
+            x = inst.from_textbook(np.array(m, dtype=float))
+            if np.all(x >= low - 1e-9) and np.all(x <= high + 1e-9):
+                out.append(x.tolist())
+        return out
+
+    @property
+    def simulated_cost(self) -> bool:
+        """The cost is the budget (1 per evaluation without a fidelity), a model, unless
+        ``cpu_work`` makes each evaluation spend real time."""
+        return self.cpu_work == 0
 
     def f(self, x: np.ndarray, budget: float | None = None) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -131,6 +176,8 @@ class SyntheticBenchmark(Benchmark):
         if self.cpu_work:
             _spin(self.cpu_work)
         x = self.vector(config)
+        if self.instance:
+            x = self.instance_transform.to_textbook(x)
         clean = float(self.f(x, budget))
         target = float(self.f(x, None)) if self.fidelity is not None else clean
         cost = float(budget) if budget is not None else 1.0
@@ -147,10 +194,10 @@ class Branin(SyntheticBenchmark):
 
     name = "branin"
     optimum = 0.39788735772973816
-    minimizers = [[-math.pi, 12.275], [math.pi, 2.275], [9.42478, 2.475]]
+    textbook_minimizers = [[-math.pi, 12.275], [math.pi, 2.275], [9.42478, 2.475]]
 
-    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
-        super().__init__(noise, cpu_work)
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0, instance: int = 0):
+        super().__init__(noise, cpu_work, instance)
         self.space = _box([(-5.0, 10.0), (0.0, 15.0)], ["x1", "x2"])
 
     def f(self, x, budget=None):
@@ -162,10 +209,10 @@ class Hartmann3(SyntheticBenchmark):
 
     name = "hartmann3"
     optimum = -3.86278214782076
-    minimizers = [[0.114614, 0.555649, 0.852547]]
+    textbook_minimizers = [[0.114614, 0.555649, 0.852547]]
 
-    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
-        super().__init__(noise, cpu_work)
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0, instance: int = 0):
+        super().__init__(noise, cpu_work, instance)
         self.space = _box([(0.0, 1.0)] * 3)
 
     def f(self, x, budget=None):
@@ -177,10 +224,10 @@ class Hartmann6(SyntheticBenchmark):
 
     name = "hartmann6"
     optimum = -3.3223680114155147
-    minimizers = [[0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573]]
+    textbook_minimizers = [[0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573]]
 
-    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
-        super().__init__(noise, cpu_work)
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0, instance: int = 0):
+        super().__init__(noise, cpu_work, instance)
         self.space = _box([(0.0, 1.0)] * 6)
 
     def f(self, x, budget=None):
@@ -191,8 +238,8 @@ class _DimBenchmark(SyntheticBenchmark):
     default_dim = 4
     bounds: tuple[float, float] = (0.0, 1.0)
 
-    def __init__(self, dim: int | None = None, noise: float = 0.0, cpu_work: int = 0):
-        super().__init__(noise, cpu_work)
+    def __init__(self, dim: int | None = None, noise: float = 0.0, cpu_work: int = 0, instance: int = 0):
+        super().__init__(noise, cpu_work, instance)
         dim = self.default_dim if dim is None else int(dim)
         if dim < 1 or (isinstance(self, Rosenbrock) and dim < 2):
             raise ValueError(f"{self.name}: dim must be >= {2 if isinstance(self, Rosenbrock) else 1}, got {dim}")
@@ -205,10 +252,11 @@ class Rosenbrock(_DimBenchmark):
 
     name = "rosenbrock"
     optimum = 0.0
+    rotate_instances = True  # as BBOB's rotated Rosenbrock (f9)
     bounds = (-5.0, 10.0)
 
     @property
-    def minimizers(self):
+    def textbook_minimizers(self):
         return [[1.0] * self.dim]
 
     def f(self, x, budget=None):
@@ -220,11 +268,12 @@ class Ackley(_DimBenchmark):
 
     name = "ackley"
     optimum = 0.0
+    rotate_instances = True  # radially symmetric up to its cosine ripples
     default_dim = 5
     bounds = (-32.768, 32.768)
 
     @property
-    def minimizers(self):
+    def textbook_minimizers(self):
         return [[0.0] * self.dim]
 
     def f(self, x, budget=None):
@@ -239,7 +288,7 @@ class Levy(_DimBenchmark):
     bounds = (-10.0, 10.0)
 
     @property
-    def minimizers(self):
+    def textbook_minimizers(self):
         return [[1.0] * self.dim]
 
     def f(self, x, budget=None):
@@ -257,7 +306,7 @@ class StyblinskiTang(_DimBenchmark):
         return -39.16616570377142 * self.dim
 
     @property
-    def minimizers(self):
+    def textbook_minimizers(self):
         return [[-2.903534027771177] * self.dim]
 
     def f(self, x, budget=None):
@@ -269,10 +318,10 @@ class GoldsteinPrice(SyntheticBenchmark):
 
     name = "goldstein-price"
     optimum = 3.0
-    minimizers = [[0.0, -1.0]]
+    textbook_minimizers = [[0.0, -1.0]]
 
-    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
-        super().__init__(noise, cpu_work)
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0, instance: int = 0):
+        super().__init__(noise, cpu_work, instance)
         self.space = _box([(-2.0, 2.0)] * 2, ["x1", "x2"])
 
     def f(self, x, budget=None):
@@ -284,10 +333,10 @@ class SixHumpCamel(SyntheticBenchmark):
 
     name = "six-hump-camel"
     optimum = -1.0316284534898774
-    minimizers = [[0.08984201368301331, -0.7126564032704135], [-0.08984201368301331, 0.7126564032704135]]
+    textbook_minimizers = [[0.08984201368301331, -0.7126564032704135], [-0.08984201368301331, 0.7126564032704135]]
 
-    def __init__(self, noise: float = 0.0, cpu_work: int = 0):
-        super().__init__(noise, cpu_work)
+    def __init__(self, noise: float = 0.0, cpu_work: int = 0, instance: int = 0):
+        super().__init__(noise, cpu_work, instance)
         self.space = _box([(-3.0, 3.0), (-2.0, 2.0)], ["x1", "x2"])
 
     def f(self, x, budget=None):
@@ -306,8 +355,9 @@ class _MultiFidelity(SyntheticBenchmark):
 
     can_continue = True
 
-    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0, cpu_work: int = 0):
-        super().__init__(noise, cpu_work)
+    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0, cpu_work: int = 0,
+                 instance: int = 0):
+        super().__init__(noise, cpu_work, instance)
         if not (0 < min_budget <= max_budget):
             raise ValueError(f"{self.name}: need 0 < min_budget <= max_budget, got {min_budget}, {max_budget}")
         self.fidelity = Fidelity("budget", float(min_budget), float(max_budget), "units")
@@ -322,10 +372,11 @@ class MFBranin(_MultiFidelity):
 
     name = "mf-branin"
     optimum = Branin.optimum
-    minimizers = Branin.minimizers
+    textbook_minimizers = Branin.textbook_minimizers
 
-    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0, cpu_work: int = 0):
-        super().__init__(max_budget, min_budget, noise, cpu_work)
+    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0, cpu_work: int = 0,
+                 instance: int = 0):
+        super().__init__(max_budget, min_budget, noise, cpu_work, instance)
         self.space = _box([(-5.0, 10.0), (0.0, 15.0)], ["x1", "x2"])
 
     def f(self, x, budget=None):
@@ -342,11 +393,12 @@ class MFHartmann3(_MultiFidelity):
 
     name = "mf-hartmann3"
     optimum = Hartmann3.optimum
-    minimizers = Hartmann3.minimizers
+    textbook_minimizers = Hartmann3.textbook_minimizers
     A, P = HARTMANN3_A, HARTMANN3_P
 
-    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0, cpu_work: int = 0):
-        super().__init__(max_budget, min_budget, noise, cpu_work)
+    def __init__(self, max_budget: float = 81, min_budget: float = 1, noise: float = 0.0, cpu_work: int = 0,
+                 instance: int = 0):
+        super().__init__(max_budget, min_budget, noise, cpu_work, instance)
         self.space = _box([(0.0, 1.0)] * self.A.shape[1])
 
     def f(self, x, budget=None):
@@ -359,7 +411,7 @@ class MFHartmann6(MFHartmann3):
 
     name = "mf-hartmann6"
     optimum = Hartmann6.optimum
-    minimizers = Hartmann6.minimizers
+    textbook_minimizers = Hartmann6.textbook_minimizers
     A, P = HARTMANN6_A, HARTMANN6_P
 
 
@@ -374,6 +426,9 @@ class CountingOnes(Benchmark):
 
     name = "counting-ones"
     kind = "synthetic"
+
+    #: the cost is the budget (Bernoulli samples drawn): a model, not spent time
+    simulated_cost = True
 
     def __init__(self, n_cat: int = 8, n_cont: int = 8, max_budget: float = 729, min_budget: float = 9):
         if n_cat < 0 or n_cont < 0 or n_cat + n_cont == 0:

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import functools
 import re
-from importlib import metadata
 from typing import Any
 
-from ..benchmarks import UnknownNameError, resolve
+from ..benchmarks import UnknownNameError, check_registration, entry_points, resolve
 from ..space import Space
 from .base import Capabilities, Optimizer, Trial
 
@@ -51,6 +50,21 @@ _REGISTRY: dict[str, Any] = {
     "hyperband-async": "hpobench.optimizers.asha:AsyncHyperband",
     "dehb": "hpobench.optimizers.dehb:DEHB",
     "smac-early": "hpobench.optimizers.smac_early:SMACEarly",
+    # Peers: other libraries' optimizers (optional extras; hpobench.peers, docs/peers.md).
+    "optuna-tpe": "hpobench.peers.optuna:OptunaTPE",
+    "optuna-gp": "hpobench.peers.optuna:OptunaGP",
+    "optuna-cmaes": "hpobench.peers.optuna:OptunaCmaEs",
+    "optuna-hyperband": "hpobench.peers.optuna:OptunaHyperband",
+    "skopt-gp": "hpobench.peers.skopt:SkoptGP",
+    "smac3-hpo": "hpobench.peers.smac:SMAC3HPO",
+    "smac3-bb": "hpobench.peers.smac:SMAC3BlackBox",
+    "smac3-hyperband": "hpobench.peers.smac:SMAC3Hyperband",
+    "hyperopt-rand": "hpobench.peers.hyperopt:HyperoptRandom",
+    "keras-tuner-hyperband": "hpobench.peers.keras_tuner:KerasTunerHyperband",
+    "keras-tuner-bayesian": "hpobench.peers.keras_tuner:KerasTunerBayesian",
+    "syne-tune-asha": "hpobench.peers.syne_tune:SyneTuneASHA",
+    "syne-tune-bohb": "hpobench.peers.syne_tune:SyneTuneBOHB",
+    "dehb-automl": "hpobench.peers.dehb:DEHBOptimizer"  # the DEHB authors' library; "dehb" is ours,
 }
 
 #: Parametrized names: ``bracket-s<k>`` is the paper's "bracket s=k" baseline (one
@@ -60,17 +74,18 @@ _PATTERNS: list[tuple[re.Pattern, str, str]] = [
 ]
 
 
-def register_optimizer(name: str, cls: Any) -> None:
-    """Register an :class:`Optimizer` subclass (or ``"module:Class"``) under ``name``."""
+def register_optimizer(name: str, cls: Any, replace: bool = False) -> None:
+    """Register an :class:`Optimizer` subclass (or ``"module:Class"``) under ``name``.
+
+    Raises:
+        NameTakenError: ``name`` is registered already and ``replace`` is False.
+    """
+    check_registration(_REGISTRY, name, "optimizer", replace)
     _REGISTRY[name] = cls
 
 
 def _entry_points() -> dict[str, Any]:
-    try:
-        eps = metadata.entry_points(group=ENTRY_POINT_GROUP)
-    except TypeError:  # pragma: no cover - Python < 3.10 API
-        eps = metadata.entry_points().get(ENTRY_POINT_GROUP, [])
-    return {ep.name: ep for ep in eps}
+    return entry_points(ENTRY_POINT_GROUP)
 
 
 def optimizer_names(include_plugins: bool = True) -> list[str]:
@@ -92,6 +107,13 @@ def _bound_subclass(target: str, key: str, value: int) -> type[Optimizer]:
         base.__init__(self, space, seed=seed, fidelity=fidelity, **options)
 
     return type(f"{base.__name__}_{key}{value}", (base,), {"__init__": __init__, "__doc__": base.__doc__, "__module__": base.__module__})
+
+
+def registered_in_code(name: str) -> type[Optimizer] | None:
+    """The class registered under ``name`` with an object (not a ``"module:Class"`` string),
+    else None; see :func:`hpobench.benchmarks.registered_in_code`."""
+    target = _REGISTRY.get(name)
+    return None if target is None or isinstance(target, str) else target
 
 
 def get_optimizer_class(name: str) -> type[Optimizer]:

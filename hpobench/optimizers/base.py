@@ -6,8 +6,9 @@ several times before the matching ``tell`` calls (parallel evaluation); it retur
 it must wait for results (a Hyperband rung not yet complete) or when it has nothing more to
 propose (:attr:`Optimizer.finished`).
 
-A failed evaluation is told as a result whose loss is not finite (``nan`` or ``inf``); optimizers
-must survive it.
+A failed evaluation is told as a result whose :attr:`~hpobench.benchmarks.Result.status` is not
+``"ok"`` (``"failed"`` for a non-finite loss, ``"crashed"`` for an exception, ``"timeout"``) and
+whose loss is ``nan`` or ``inf``; optimizers must survive it.
 
 Writing a new optimizer:
 
@@ -28,7 +29,7 @@ Then run ``hpobench.testing.check_optimizer(MyRandom)``.
 from __future__ import annotations
 
 from abc import ABC
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -48,6 +49,8 @@ class Trial:
         resume_from: for a configuration promoted from an earlier budget, that budget; a
             benchmark that can continue from a checkpoint then only trains the difference.
         info: optimizer bookkeeping (bracket, rung, ...), written to the log.
+        resource_scale: the runner charges ``resource_scale`` times the budget spent (the
+            paper's "random 2x" is charged half of R per evaluation).
     """
 
     id: int
@@ -55,6 +58,11 @@ class Trial:
     budget: float | None = None
     resume_from: float | None = None
     info: dict = field(default_factory=dict)
+    resource_scale: float = 1.0
+
+    def __post_init__(self):
+        if not (self.resource_scale > 0):
+            raise ValueError(f"trial {self.id}: resource_scale must be positive, got {self.resource_scale!r}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +80,12 @@ class Capabilities:
     dependent_bounds: bool = False
     multi_fidelity: bool = False
     batch: bool = True
+    #: needs a benchmark with a fidelity (multi-fidelity methods have nothing to choose otherwise)
+    needs_fidelity: bool | None = None
+
+    def __post_init__(self):
+        if self.needs_fidelity is None:  # by default a multi-fidelity method needs a budget axis
+            object.__setattr__(self, "needs_fidelity", self.multi_fidelity)
 
     def as_dict(self) -> dict:
         return {
@@ -81,12 +95,20 @@ class Capabilities:
             "batch": self.batch,
         }
 
-    def why_not(self, space: Space) -> str | None:
-        """A sentence saying why this optimizer cannot run on ``space``, or None if it can."""
+    def why_not(self, space: Space, fidelity: Fidelity | None = None) -> str | None:
+        """A sentence saying why this optimizer cannot run on ``space`` (and ``fidelity``), or
+        None if it can. ``fidelity`` is the benchmark's (None: single-fidelity).
+
+        >>> from hpobench.space import Space, Float
+        >>> Capabilities(multi_fidelity=True).why_not(Space([Float("x", 0, 1)]), None)
+        'needs a benchmark with a fidelity (a budget axis)'
+        """
         if space.is_conditional and not self.conditional:
             return "does not support conditional parameters"
         if space.has_dependent_bounds and not self.dependent_bounds:
             return "does not support bounds that name another parameter"
+        if self.needs_fidelity and fidelity is None:
+            return "needs a benchmark with a fidelity (a budget axis)"
         return None
 
 
@@ -113,6 +135,10 @@ class Optimizer(ABC):
         self.fidelity = fidelity
         self.rng = np.random.default_rng(seed)
         self._next_id = 0
+        #: How many evaluations the run's budget allows, when the runner can tell (None when it
+        #: cannot, e.g. a budget in seconds). Set through :meth:`set_expected_trials` before the
+        #: first ask; model-based optimizers size their initial design from it.
+        self.expected_trials: int | None = None
         self.pending: dict[int, Trial] = {}
         #: Every told (trial, result) pair, in tell order.
         self.history: list[tuple[Trial, Result]] = []
@@ -126,7 +152,7 @@ class Optimizer(ABC):
         if isinstance(proposal, Trial):
             trial = proposal
             if trial.id != self._next_id:
-                trial = Trial(self._next_id, trial.config, trial.budget, trial.resume_from, trial.info)
+                trial = replace(trial, id=self._next_id)
         else:
             trial = Trial(self._next_id, proposal)
         self._next_id += 1
@@ -141,6 +167,21 @@ class Optimizer(ABC):
         self.history.append((trial, result))
         self._tell(trial, result)
 
+    def set_expected_trials(self, n: int | None) -> None:
+        """Tell the optimizer how many evaluations its budget allows (None: unknown).
+
+        The runner calls this before the first ask (and before replaying a log), so a resumed
+        run makes the same decisions as the original.
+        """
+        if n is not None and (not isinstance(n, (int, np.integer)) or n < 1):
+            raise ValueError(f"expected_trials must be a positive integer or None, got {n!r}")
+        self.expected_trials = None if n is None else int(n)
+
+    def describe_plan(self) -> str | None:
+        """A human-readable plan of what this optimizer will run (Hyperband's brackets), printed
+        by ``run`` and ``compare`` before they start; None (the default) when there is none."""
+        return None
+
     @property
     def finished(self) -> bool:
         """True when the optimizer will propose nothing more (most never finish)."""
@@ -153,9 +194,12 @@ class Optimizer(ABC):
     def _tell(self, trial: Trial, result: Result) -> None:
         """Learn from a result; the default keeps only :attr:`history`."""
 
-    def new_trial(self, config: dict, budget: float | None = None, resume_from: float | None = None, **info) -> Trial:
-        """Build a trial with the next id (subclasses returning :class:`Trial` from ``_ask``)."""
-        return Trial(self._next_id, config, budget, resume_from, dict(info))
+    def new_trial(
+        self, config: dict, budget: float | None = None, resume_from: float | None = None, resource_scale: float = 1.0, **info
+    ) -> Trial:
+        """Build a trial with the next id (subclasses returning :class:`Trial` from ``_ask``);
+        keyword ``info`` is the optimizer's bookkeeping, written to the log."""
+        return Trial(self._next_id, config, budget, resume_from, dict(info), resource_scale)
 
     def observations(self, finite_only: bool = True) -> tuple[list[dict], np.ndarray]:
         """Told configurations and losses (failed ones dropped unless ``finite_only`` is False)."""

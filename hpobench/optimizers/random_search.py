@@ -25,9 +25,9 @@ class RandomTwice(RandomSearch):
     """The paper's "random 2x": random search run at twice the speed.
 
     The authors paired two random-search trials and placed evaluation j at x = j/2 multiples of
-    R (SPEC.md §1.6), i.e. at any point of the resource axis "random 2x" has seen twice as many
+    R (Li et al., JMLR 2018, §4.1), i.e. at any point of the resource axis "random 2x" has seen twice as many
     full-budget configurations as random search. Here every evaluation runs at the maximum
-    budget but is charged half of it (``trial.info["resource_scale"] = 0.5``), which places the
+    budget but is charged half of it (``trial.resource_scale = 0.5``), which places the
     points exactly as the authors did, within one seed. Its wall time is not halved: compare it
     on the resource axis, not in seconds.
     """

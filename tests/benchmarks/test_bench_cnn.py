@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pytest
 
-from hpobench.threads import passive_wait
+from hpobench.threads import limited_threads, passive_wait
 
 passive_wait()  # before torch is imported, where this module is the first to import it
 torch = pytest.importorskip("torch")
@@ -31,10 +31,8 @@ N_ITER = 150
 
 @pytest.fixture
 def one_thread():
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+    with limited_threads(1):
+        yield
 
 
 def _bare_loop(X, y, config, n_iter):
@@ -89,11 +87,8 @@ def test_lenet_training_loop_vs_bare_pytorch(benchmark, target, one_thread, tmp_
 def test_hyperband_outer_loop_on_lenet_digits(benchmark, target, tmp_path):
     from hpobench.optimizers.hyperband import Hyperband, plan_total, schedule
     from hpobench.runner import run
-    from hpobench.threads import limit_threads
 
     R = float(os.environ.get("HPOBENCH_CNN_HB_R", 81))
-    old = torch.get_num_threads()
-    threads = limit_threads(None)  # one worker: all cores
     units = plan_total(schedule(R, 3), resume=True) * R  # one outer loop, in units
     records = []
 
@@ -103,10 +98,8 @@ def test_hyperband_outer_loop_on_lenet_digits(benchmark, target, tmp_path):
         res = run(bench, opt, f"{2 * units / R}R", seed=0)
         records.append(res.records)
 
-    try:
+    with limited_threads(None) as threads:  # one worker: all cores
         benchmark.pedantic(one_outer_loop, rounds=1, iterations=1)
-    finally:
-        torch.set_num_threads(old)
     recs = records[-1]
     benchmark.extra_info.update(
         R=R,

@@ -10,9 +10,9 @@ at R = 100 (10,000 features, 3,000 points) <= 5 s. Data loading is done before t
 from __future__ import annotations
 
 import pytest
-from threadpoolctl import threadpool_limits
 
 from hpobench.benchmarks.kernels import KernelLeastSquares, RandomFeatures
+from hpobench.threads import limited_threads
 from conftest import median_seconds
 
 KLS_CFG = {"preprocessor": "standardize", "kernel": "rbf", "C": 1e4, "gamma": 0.01}
@@ -21,7 +21,7 @@ RF_CFG = {"preprocessor": "standardize", "lambda": 1.0, "gamma": 0.01}
 
 @pytest.fixture(autouse=True)
 def one_blas_thread():
-    with threadpool_limits(limits=1):
+    with limited_threads(1, torch=False):
         yield
 
 

@@ -23,6 +23,7 @@ from hpobench.benchmarks.cnn import (  # noqa: E402
 )
 from hpobench.benchmarks.datasets import DataMissingError  # noqa: E402
 from hpobench.space import Categorical, ConfigError  # noqa: E402
+from hpobench.threads import limited_threads  # noqa: E402
 
 GOOD = {"lr": 0.05, "batch_size": 32, "k2": 50, "k1": 20}
 POOR = {"lr": 1e-3, "batch_size": 1000, "k2": 50, "k1": 20}
@@ -43,10 +44,8 @@ CNN_CONFIG = {
 def _one_thread(tmp_path, monkeypatch):
     # tests share 2 cores with other work; temporary checkpoints go under tmp_path
     monkeypatch.setenv("HPOBENCH_CACHE_DIR", str(tmp_path / "cache"))
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+    with limited_threads(1):
+        yield
 
 
 @pytest.fixture
@@ -106,10 +105,10 @@ def _state(bench, config, seed):
     return ck
 
 
-@pytest.mark.parametrize("schedule", ["clr", "exp_decay"])
-def test_training_in_steps_equals_training_at_once(tmp_path, schedule):
-    steps = LeNetDigits(iters_per_unit=5, schedule=schedule, checkpoint_dir=tmp_path / "a", device="cpu")
-    once = LeNetDigits(iters_per_unit=5, schedule=schedule, checkpoint_dir=tmp_path / "b", device="cpu")
+@pytest.mark.parametrize("lr_schedule", ["clr", "exp_decay"])
+def test_training_in_steps_equals_training_at_once(tmp_path, lr_schedule):
+    steps = LeNetDigits(iters_per_unit=5, lr_schedule=lr_schedule, checkpoint_dir=tmp_path / "a", device="cpu")
+    once = LeNetDigits(iters_per_unit=5, lr_schedule=lr_schedule, checkpoint_dir=tmp_path / "b", device="cpu")
     prev, runs = None, []
     for r in (1, 3, 9):
         res = steps.evaluate(SMALL, budget=r, seed=7, resume_from=prev)
@@ -177,21 +176,28 @@ def test_pickled_benchmark_evaluates_the_same(tmp_path):
     assert r1.loss == r2.loss and r1.info["train_loss"] == r2.info["train_loss"]
 
 
-def test_schedule_as_searched_parameter():
-    b = LeNetDigits(iters_per_unit=3, search_schedule=True, device="cpu")
+def test_lr_schedule_as_searched_parameter():
+    b = LeNetDigits(iters_per_unit=3, search_lr_schedule=True, device="cpu")
     try:
-        assert isinstance(b.space["schedule"], Categorical)
-        assert list(b.space["schedule"].choices) == ["constant", "exp_decay", "clr", "one_cycle"]
+        assert isinstance(b.space["lr_schedule"], Categorical)
+        assert list(b.space["lr_schedule"].choices) == ["constant", "exp_decay", "clr", "one_cycle"]
         losses = {}
         for s in ("constant", "one_cycle"):
-            r = b.evaluate({**SMALL, "schedule": s}, budget=2, seed=0)
+            r = b.evaluate({**SMALL, "lr_schedule": s}, budget=2, seed=0)
             losses[s] = r.info["train_loss"]
         assert losses["constant"] != losses["one_cycle"]
-        sched = b.schedule({**SMALL, "schedule": "clr"})
+        sched = b.lr_schedule({**SMALL, "lr_schedule": "clr"})
         assert sched.lr(0) == pytest.approx(SMALL["lr"] / 4) and sched.lr(1) > sched.lr(0)
     finally:
         b.close()
-    with pytest.raises(ValueError, match="schedule"):
+    with pytest.raises(ValueError, match="learning-rate schedule"):
+        LeNetDigits(lr_schedule="cosine")
+
+
+def test_former_schedule_option_names_still_work():
+    old = LeNetDigits(schedule="clr", search_schedule=True)
+    assert old.lr_schedule_name == "clr" and old.search_lr_schedule and "lr_schedule" in old.space.names
+    with pytest.raises(ValueError, match="learning-rate schedule"):
         LeNetDigits(schedule="cosine")
 
 
@@ -300,7 +306,7 @@ def test_cnn_cifar10_on_tiny_batches(tmp_path):
         assert math.isfinite(r.info["train_loss"]) and not r.info["diverged"]
     assert r2.info["trained_from"] == "checkpoint" and r2.info["iterations_run"] == 4
     # the step policy spreads the reductions over the maximum window (R units)
-    sched = b.schedule(CNN_CONFIG)
+    sched = b.lr_schedule(CNN_CONFIG)
     assert sched.stepsize == 600 // 3 and sched.lr(200) == pytest.approx(1e-4)
     # per-layer decay on the weights, biases at twice the rate without decay
     model = b.build_model(CNN_CONFIG, torch.Generator().manual_seed(0), (3, 32, 32), 10)
@@ -360,3 +366,36 @@ def test_lr_range_test_on_digits():
     assert np.all(np.diff(res.lrs) > 0) and res.lrs[-1] == pytest.approx(0.3)
     assert res.accuracies.max() > 0.5  # it learned something along the way
     assert 0 < res.base_lr < res.max_lr <= 0.3
+
+
+# ------------------------------------------------ issue 9, item 6: no code from checkpoint files
+
+
+class _Planted:
+    """Unpickling this calls ``open(marker, "w")``: a file appears if the pickle is executed."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+@pytest.mark.parametrize("how", ["torch.save", "pickle.dump"])
+def test_item6_planted_checkpoint_does_not_execute_code(tmp_path, how):
+    b = LeNetDigits(iters_per_unit=2, checkpoint_dir=tmp_path / "shared", device="cpu")
+    marker = tmp_path / "pwned"
+    path = b.checkpoint_path(SMALL, 0)  # the predictable path in a shared checkpoint_dir
+    payload = {"signature": b.signature(), "iteration": 0, "model": _Planted(marker)}
+    if how == "torch.save":
+        torch.save(payload, path)
+    else:
+        with open(path, "wb") as fh:
+            pickle.dump(payload, fh)
+    r = b.evaluate(SMALL, budget=2, seed=0, resume_from=1)
+    assert not marker.exists(), "loading the checkpoint ran code planted in it"
+    assert r.info["trained_from"] == "scratch" and r.info["checkpoint_missing"]
+    # a genuine checkpoint still loads under weights_only
+    again = b.evaluate(SMALL, budget=3, seed=0, resume_from=2)
+    assert again.info["trained_from"] == "checkpoint"

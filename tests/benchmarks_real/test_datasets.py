@@ -301,3 +301,44 @@ def test_present_and_lookup(tmp_path):
         ds.load_dataset("imagenet")
     with pytest.raises(DataMissingError, match="svhn"):
         ds.load_dataset("svhn", tmp_path)
+
+
+# --------------------------------------------- issue 9, item 7: no code from planted data files
+
+
+class _Planted:
+    """Unpickling this calls ``open(marker, "w")``: a file appears if the pickle is executed."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_item7_planted_cifar_batch_does_not_execute_code(tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    write_cifar(folder)
+    marker = tmp_path / "pwned"
+    with open(folder / "data_batch_3", "wb") as fh:
+        pickle.dump({b"data": np.zeros((2, 3072), np.uint8), b"labels": [0, 1], b"x": _Planted(marker)}, fh)
+    with pytest.raises(ds.UnsafePickleError, match=r"data_batch_3 is not a CIFAR-10 python batch: it refers to io.open"):
+        ds.load_cifar10(tmp_path)
+    assert not marker.exists(), "reading a CIFAR-10 batch ran code planted in it"
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 4, 5, "numpy1"])
+def test_item7_real_batch_formats_still_load(tmp_path, protocol):
+    folder = tmp_path / "cifar-10-batches-py"
+    written = write_cifar(folder)
+    data, labels = written["data_batch_1"]
+    batch = {b"batch_label": b"training batch 1 of 5", b"labels": labels, b"data": data, b"filenames": [b"a.png"] * len(labels)}
+    if protocol == "numpy1":  # what numpy 1.x (and the official files) name the reconstructor
+        raw = pickle.dumps(batch, protocol=2).replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+        assert b"numpy.core.multiarray\n_reconstruct" in raw
+    else:
+        raw = pickle.dumps(batch, protocol=protocol)
+    (folder / "data_batch_1").write_bytes(raw)
+    s = ds.load_cifar10(tmp_path)
+    np.testing.assert_array_equal(s.y_train[:20], labels)
+    np.testing.assert_allclose(s.X_train[0].reshape(-1), data[0] / 255.0, rtol=1e-6)

@@ -13,6 +13,7 @@ from hpobench.benchmarks import datasets as ds
 from hpobench.benchmarks.datasets import DataMissingError
 from hpobench.benchmarks.kernels import TRAIN_SIZES, KernelLeastSquares, RandomFeatures
 from hpobench.space import ConfigError
+from hpobench.threads import limited_threads
 
 GOOD_KLS = {"preprocessor": "standardize", "kernel": "rbf", "C": 1e4, "gamma": 0.01}
 # sigmoid kernel with a large gamma saturates tanh: the kernel carries almost no information
@@ -33,9 +34,7 @@ def isolated_cache(tmp_path_factory):
 @pytest.fixture(scope="module", autouse=True)
 def one_blas_thread():
     # a multi-threaded BLAS on a busy machine is many times slower on these small solves
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(limits=1):
+    with limited_threads(1, torch=False):
         yield
 
 

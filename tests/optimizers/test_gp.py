@@ -14,7 +14,7 @@ from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
 from hpobench.benchmarks.base import Result, config_key
 from hpobench.benchmarks.synthetic import Branin, Hartmann6
-from hpobench.optimizers.gp import GPEIML, GPEIMCMC, JITTER, GPHypers, IntegratedEI, _Likelihood, matern52
+from hpobench.optimizers.gp import GPEIML, GPEIMCMC, JITTER, GPHypers, GPLikelihood, IntegratedEI, matern52
 from hpobench.optimizers.random_search import RandomSearch
 from hpobench.runner import run
 from hpobench.space import Categorical, Float, Int, Space
@@ -98,7 +98,7 @@ def test_fantasies_average_ei_over_pending_outcomes():
 
 def test_ml_gradient_matches_finite_differences():
     x, y, rng = toy_data()
-    lik = _Likelihood(x, y, 2.0, 1.0, 0.1, False)
+    lik = GPLikelihood(x, y, 2.0, 1.0, 0.1, False)
     theta = np.array([0.2, math.log(1e-2), -0.5, 0.1, 0.4])
     f, g = lik.neg_log_lik_and_grad(theta, 0.1)
     h = 1e-6
@@ -112,7 +112,7 @@ def test_ml_gradient_matches_finite_differences():
 def test_mean_amp_noise_logprob_matches_cholesky():
     """The eigendecomposition shortcut gives the same log density as the direct Cholesky one."""
     x, y, rng = toy_data()
-    lik = _Likelihood(x, y, 2.0, 1.0, 0.1, False)
+    lik = GPLikelihood(x, y, 2.0, 1.0, 0.1, False)
     ls = np.array([0.4, 0.9, 1.3])
     lp = lik.sampler_for_mean_amp_noise(ls)
     for mean, amp2, noise in [(0.0, 1.0, 1e-3), (0.5, 0.3, 0.05), (-1.0, 4.0, 1e-6)]:

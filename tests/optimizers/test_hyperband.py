@@ -432,10 +432,9 @@ def test_hyperband_beats_random_search_on_mf_hartmann6():
 
 
 # ------------------------------------------------------------------------------ integration
-def test_with_runner_if_available():
-    runner = pytest.importorskip("hpobench.runner")
-    if not hasattr(runner, "run"):
-        pytest.skip("runner.run not available")
+def test_with_runner():
+    from hpobench import runner
+
     bench = MFHartmann6(max_budget=27)
     res = runner.run(bench, Hyperband(bench.space, seed=0, fidelity=bench.fidelity), "8R", seed=0)
     recs = res.records
@@ -454,10 +453,9 @@ def test_with_runner_if_available():
     (HyperbandInfinite, {}),
 ])
 def test_conformance_suite(cls, options):
-    testing = pytest.importorskip("hpobench.testing")
-    if not hasattr(testing, "check_optimizer"):
-        pytest.skip("hpobench.testing.check_optimizer not available yet")
-    testing.check_optimizer(cls, **options)
+    from hpobench.testing import check_optimizer
+
+    check_optimizer(cls, **options)
 
 
 # ---------------------------------------------------------------------------- properties

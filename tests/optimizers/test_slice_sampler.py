@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from hpobench.optimizers.slice_sampler import (
+from hpobench.optimizers.gp.slice_sampler import (
     slice_sample,
     slice_sample_1d,
     slice_sample_compwise,

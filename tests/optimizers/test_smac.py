@@ -20,11 +20,12 @@ from hpobench.optimizers.smac import (
     PRESETS,
     SMAC,
     RandomForestSurrogate,
-    _Featurizer,
+    Featurizer,
     expected_improvement,
     log_expected_improvement,
     log_scaled_costs,
 )
+from hpobench.optimizers.smac.local_search import local_search
 from hpobench.runner import run
 from hpobench.space import Categorical, Float, Int, Space
 from hpobench.testing import check_optimizer
@@ -178,7 +179,7 @@ def test_log_scaled_costs_follow_smac3():
 @pytest.mark.parametrize("space_fn", [kernel_space, lenet_space])
 def test_featurizer_matches_decode_then_encode(space_fn):
     space = space_fn()
-    fz = _Featurizer(space)
+    fz = Featurizer(space)
     U = np.random.default_rng(0).random((300, len(space)))
     U[:5] = 0.0
     U[5:10] = 1.0
@@ -280,7 +281,7 @@ def test_model_challenger_maximizes_ei_and_local_search_climbs():
     # Local search never lowers EI, and usually raises it.
     starts = np.random.default_rng(5).random((20, 6))
     before = acq(opt._featurize(starts))
-    U_end, F_end, after = opt._local_search(starts, acq)
+    U_end, F_end, after = local_search(opt.space, opt._featurize, starts, acq, opt.rng, n_neighbours=opt.n_neighbours, std=opt.neighbour_std)
     assert np.all(after >= before) and np.sum(after > before) >= 10
     np.testing.assert_allclose(after, acq(F_end))
 

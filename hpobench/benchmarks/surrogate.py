@@ -1,0 +1,282 @@
+"""Benchmarks built on recorded learning curves (``surrogates/<benchmark>/``).
+
+* :class:`SurrogateBenchmark` (``*-surrogate``) — a random forest fitted on the recorded curves
+  (:mod:`hpobench.surrogates.model`) predicts validation error, test error and seconds at any
+  budget of the continuous fidelity, for any configuration of the source benchmark's space.
+  Seeded noise with the measured seed-to-seed spread is added; a configuration's value at
+  budget ``b`` depends only on ``(config, b, seed)``, so a promoted configuration continues its
+  own curve. ``cost`` is the predicted seconds (of the continuation only, when resumed).
+* :class:`TableBenchmark` (``*-table``) — only recorded values: a configuration is looked up as
+  its nearest recorded configuration (Euclidean distance in the unit-cube encoding of the
+  space), a budget as the smallest recorded budget at or above it, and the values recorded there
+  for the first recorded seed are returned exactly (``info`` names the configuration id, the
+  distance and the budget used). A result on the table is a result on real training.
+
+Both read the table and fit once per process (cached by the table's checksum); nothing fitted is
+read from disk. A missing table raises :class:`~hpobench.surrogates.table.TableMissingError`
+(a ``FileNotFoundError``) when the benchmark is built.
+
+Example:
+    >>> from hpobench.benchmarks import get_benchmark
+    >>> b = get_benchmark("kernel-ls-digits-surrogate")    # doctest: +SKIP
+    >>> b.evaluate(b.space.sample(np.random.default_rng(0)), budget=3, seed=0).loss  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..surrogates.model import CurveData, CurveModel
+from ..surrogates.table import TABLE_FILE, TableMissingError, file_sha256, read_manifest, read_rows
+from .base import Benchmark, Fidelity, Result, config_key, stable_seed
+
+__all__ = [
+    "surrogates_root",
+    "RecordedBenchmark",
+    "SurrogateBenchmark",
+    "TableBenchmark",
+]
+
+#: Fitted models and loaded tables, per process: ``{(directory, sha256, settings): object}``.
+_CACHE: dict[tuple, Any] = {}
+
+
+def surrogates_root() -> Path:
+    """Where recorded tables live: ``$HPOBENCH_SURROGATES``, else the ``surrogates/`` directory
+    of the source checkout this package runs from, else ``./surrogates``."""
+    env = os.environ.get("HPOBENCH_SURROGATES")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[2] / "surrogates"
+    return repo if repo.is_dir() else Path("surrogates")
+
+
+class RecordedBenchmark(Benchmark):
+    """Shared part: the recorded table of ``source`` and the source benchmark's space.
+
+    Args:
+        source: the recorded benchmark (default: the class's).
+        root: the directory holding ``<source>/`` (default :func:`surrogates_root`).
+    """
+
+    kind = "surrogate"
+    source: ClassVar[str] = ""
+    suffix: ClassVar[str] = ""
+    #: Spearman's rank correlation at R that ``surrogate validate`` requires.
+    validation_threshold: ClassVar[float] = 0.85
+    #: The cost is the recorded (or predicted) training seconds, not time spent here: runs use
+    #: the simulated clock, so curves against time with K workers come out in seconds.
+    simulated_cost: ClassVar[bool] = True
+
+    def __init__(self, source: str | None = None, root: str | os.PathLike | None = None):
+        from . import get_benchmark
+
+        self.source = source or type(self).source
+        self.directory = Path(root) if root is not None else surrogates_root()
+        self.directory = self.directory / self.source
+        table = self.directory / TABLE_FILE
+        if not table.is_file():
+            raise TableMissingError(
+                f"no recorded table for {self.source!r} at {table}; record one with "
+                f"`python -m hpobench surrogate record {self.source} --configs N`"
+            )
+        self.manifest = read_manifest(self.directory)
+        self.sha256 = file_sha256(table)
+        src = get_benchmark(self.source, **self.manifest.get("options", {}))
+        self.space = src.space
+        f = src.fidelity
+        self.fidelity = Fidelity(f.name, f.min, f.max, f.unit)
+        self.source_can_continue = bool(self.manifest.get("can_continue", src.can_continue))
+        # promoted configurations continue (and are charged the difference) only where the
+        # recorded benchmark does
+        self.can_continue = self.source_can_continue
+        self.name = f"{self.source}-{self.suffix}"
+        self.data = self._cached(("data",), self._load)
+
+    def _cached(self, key: tuple, build):
+        key = (str(self.directory.resolve()), self.sha256) + key
+        if key not in _CACHE:
+            _CACHE[key] = build()
+        return _CACHE[key]
+
+    def _load(self) -> CurveData:
+        return CurveData.from_rows(read_rows(self.directory), self.space, self.manifest["budgets"])
+
+    @property
+    def data_source(self) -> str:
+        return f"curves recorded from {self.source} ({self.directory})"
+
+    def data_available(self) -> bool:
+        return (self.directory / TABLE_FILE).is_file()
+
+    def _cost(self, seconds: np.ndarray | float, at: float, resume_from: float | None, lookup) -> float:
+        """Seconds charged for reaching ``at``: the continuation only when resumed and the
+        source continues from checkpoints (cumulative seconds), else the whole evaluation."""
+        cost = lookup(at)
+        if self.source_can_continue and resume_from is not None:
+            cost -= lookup(float(resume_from))
+        return max(0.0, float(cost))
+
+
+class SurrogateBenchmark(RecordedBenchmark):
+    """A random-forest surrogate of a recorded benchmark (see the module docstring).
+
+    Args:
+        source, root: see :class:`RecordedBenchmark`.
+        model: ``"curve"`` (default) or ``"point"`` (:class:`~hpobench.surrogates.model.CurveModel`).
+        n_trees: trees of the error forest.
+        noise: multiplier of the measured seed-to-seed spread (0 turns the noise off).
+    """
+
+    suffix = "surrogate"
+
+    def __init__(self, source: str | None = None, root=None, model: str = "curve", n_trees: int = 64, noise: float = 1.0):
+        super().__init__(source, root)
+        if noise < 0:
+            raise ValueError(f"noise must be >= 0, got {noise}")
+        self.model_kind, self.n_trees, self.noise_scale = model, int(n_trees), float(noise)
+        self.model = self._cached(("model", model, self.n_trees), lambda: CurveModel(model, self.n_trees).fit(self.data))
+        self.noise_sd, self.noise_rho = self._cached(("noise",), self.data.noise)
+        self.budgets = self.data.budgets
+        self._curves: dict = {}
+        best = np.nanmin(self.data.val[:, -1]) if len(self.data) else math.nan
+        self.optimum = None
+        self.recorded_best = float(best)
+
+    def fit_model(self, data: CurveData) -> CurveModel:
+        """A model of this benchmark's kind fitted on ``data`` (for cross-validation)."""
+        return CurveModel(self.model_kind, self.n_trees).fit(data)
+
+    def curves(self, config: dict, seed: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Validation error, test error and seconds of ``config`` on the recording's budget
+        grid, with the noise of ``seed`` (cached per configuration and seed)."""
+        key = (config_key(config), seed)
+        hit = self._curves.get(key)
+        if hit is None:
+            val, test, sec = (a[0] for a in self.model.predict(self.space.encode(config)[None, :]))
+            if self.noise_scale > 0 and seed is not None and self.noise_sd.any():
+                rng = np.random.default_rng(stable_seed(self.name, key[0], seed))
+                z = math.sqrt(self.noise_rho) * rng.standard_normal() + math.sqrt(1 - self.noise_rho) * rng.standard_normal(len(self.budgets))
+                shift = self.noise_scale * self.noise_sd * z
+                val = np.clip(val + shift, 0.0, 1.0)
+                test = np.clip(test + shift, 0.0, 1.0)
+            if len(self._curves) > 50_000:
+                self._curves.clear()
+            hit = self._curves[key] = (val, test, sec)
+        return hit
+
+    def _evaluate(self, config, budget, seed, resume_from: float | None = None, **kwargs) -> Result:
+        val, test, sec = self.curves(config, seed)
+        lb = np.log(self.budgets)
+
+        def at(curve, b):
+            return float(np.interp(math.log(b), lb, curve))
+
+        cost = self._cost(sec, budget, resume_from, lambda b: at(sec, b))
+        return Result(loss=at(val, budget), cost=cost, test_loss=at(test, budget), info={"surrogate": self.model_kind})
+
+
+class TableBenchmark(RecordedBenchmark):
+    """Recorded values only, by nearest recorded configuration and next recorded budget (see the
+    module docstring)."""
+
+    suffix = "table"
+
+    def __init__(self, source: str | None = None, root=None):
+        super().__init__(source, root)
+        first = self._cached(("first-seed",), self._first_seed_curves)
+        self.table = first
+        if len(first) == 0:
+            raise TableMissingError(f"the table for {self.source!r} at {self.directory} has no complete curve yet")
+        self.budgets = first.budgets
+        self.optimum = None  # like the real benchmark: the best achievable test error is unknown
+        self.recorded_best = float(np.nanmin(first.val[:, -1]))
+
+    def _first_seed_curves(self) -> CurveData:
+        d = self.data
+        order = np.lexsort((d.seeds, d.config_ids))
+        keep = np.zeros(len(d), dtype=bool)
+        seen = set()
+        for i in order:
+            if int(d.config_ids[i]) not in seen:
+                seen.add(int(d.config_ids[i]))
+                keep[i] = True
+        return d.subset(keep)
+
+    def lookup(self, config: dict) -> tuple[int, float]:
+        """Row of the nearest recorded configuration and its distance in the unit cube."""
+        x = self.space.encode(config)
+        d2 = ((self.table.X - x) ** 2).sum(axis=1)
+        i = int(np.argmin(d2))
+        return i, float(math.sqrt(d2[i]))
+
+    def budget_index(self, budget: float) -> int:
+        """Index of the smallest recorded budget at or above ``budget``."""
+        return int(min(len(self.budgets) - 1, np.searchsorted(self.budgets, float(budget) - 1e-9)))
+
+    def _evaluate(self, config, budget, seed, resume_from: float | None = None, **kwargs) -> Result:
+        i, dist = self.lookup(config)
+        j = self.budget_index(budget)
+        t = self.table
+        cost = self._cost(t.seconds[i], budget, resume_from, lambda b: t.seconds[i, self.budget_index(b)])
+        info = {"config_id": int(t.config_ids[i]), "distance": dist, "table_budget": float(self.budgets[j]), "recorded_config": t.configs[i]}
+        test = t.test[i, j]
+        return Result(loss=float(t.val[i, j]), cost=cost, test_loss=None if math.isnan(test) else float(test), info=info)
+
+
+# --------------------------------------------------------------------- registered variants
+
+
+class LeNetDigitsSurrogate(SurrogateBenchmark):
+    """``lenet-digits-surrogate``."""
+
+    source = "lenet-digits"
+
+
+class LeNetMNIST1DSurrogate(SurrogateBenchmark):
+    """``lenet-mnist1d-surrogate``."""
+
+    source = "lenet-mnist1d"
+
+
+class KernelLSDigitsSurrogate(SurrogateBenchmark):
+    """``kernel-ls-digits-surrogate``."""
+
+    source = "kernel-ls-digits"
+    validation_threshold = 0.9
+
+
+class RandomFeaturesDigitsSurrogate(SurrogateBenchmark):
+    """``random-features-digits-surrogate``."""
+
+    source = "random-features-digits"
+    validation_threshold = 0.9
+
+
+class LeNetDigitsTable(TableBenchmark):
+    """``lenet-digits-table``."""
+
+    source = "lenet-digits"
+
+
+class LeNetMNIST1DTable(TableBenchmark):
+    """``lenet-mnist1d-table``."""
+
+    source = "lenet-mnist1d"
+
+
+class KernelLSDigitsTable(TableBenchmark):
+    """``kernel-ls-digits-table``."""
+
+    source = "kernel-ls-digits"
+
+
+class RandomFeaturesDigitsTable(TableBenchmark):
+    """``random-features-digits-table``."""
+
+    source = "random-features-digits"

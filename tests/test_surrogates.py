@@ -1,0 +1,257 @@
+"""Recorded learning curves: the Sobol design, the table format, resumable recording (with a
+real SIGKILL), the surrogate and table benchmarks built on a small real recording, the
+committed tables' manifests, and ``surrogate validate``."""
+
+from __future__ import annotations
+
+import fcntl
+import gzip
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hpobench.benchmarks import get_benchmark
+from hpobench.benchmarks.spaces import kernel_ls_space, lenet_space
+from hpobench.benchmarks.surrogate import SurrogateBenchmark, TableBenchmark
+from hpobench.cli import main
+from hpobench.surrogates.design import sobol_configs
+from hpobench.surrogates.record import RecordingError, parse_budgets, record
+from hpobench.surrogates.table import TABLE_FILE, append_lock, check, read_manifest, read_rows, scan
+
+REPO = Path(__file__).resolve().parents[1]
+KLS = {"max_train": 300}  # kernel-ls-digits with R = 3 (300 points): a curve in ~0.1 s
+LENET = {"iters_per_unit": 2, "max_budget": 4}  # lenet-digits with R = 4 units of 2 iterations
+
+
+def _keys(rows):
+    return [(r["config_id"], r["seed"], r["budget"]) for r in rows]
+
+
+# -------------------------------------------------------------------------------- the design
+
+
+def test_sobol_design_is_a_prefix_stable_valid_sequence():
+    lenet = sobol_configs(lenet_space(), 64, seed=3)
+    assert sobol_configs(lenet_space(), 10, seed=3) == lenet[:10]
+    assert sobol_configs(lenet_space(), 10, seed=4) != lenet[:10]
+    assert all(5 <= c["k1"] <= c["k2"] for c in lenet)
+    kls = kernel_ls_space()
+    configs = sobol_configs(kls, 64)
+    for c in configs:
+        kls.validate(c)  # conditions hold: degree only for poly, coef0 for poly and sigmoid
+    assert {c["kernel"] for c in configs} == {"rbf", "poly", "sigmoid"}
+    # space-filling: every eighth of the lr range (log scale) gets 8 of the 64 points
+    u = np.log(np.array([c["lr"] for c in lenet]) / 1e-3) / np.log(100)
+    assert np.array_equal(np.bincount((u * 8).astype(int), minlength=8), np.full(8, 8))
+
+
+def test_parse_budgets():
+    assert parse_budgets("1-3,10-20/5,7") == [1, 2, 3, 7, 10, 15, 20]
+    with pytest.raises(RecordingError, match="not a number"):
+        parse_budgets("1-x")
+
+
+# ------------------------------------------------------------------------------- recording
+
+
+def test_record_resumes_after_sigkill_without_losing_or_duplicating(tmp_path):
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "hpobench", "surrogate", "record", "kernel-ls-digits", "--configs", "16", "--out", str(out), "--benchmark-option", "max_train=500"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    table = out / "kernel-ls-digits" / TABLE_FILE
+    deadline = time.time() + 120
+    while time.time() < deadline and scan(table).members < 2:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    killed = scan(table)
+    assert 2 <= killed.members < 16, "the recording was not interrupted mid-way"
+    subprocess.run(cmd, env=env, check=True, capture_output=True, timeout=240)
+    rows = read_rows(table.parent)
+    assert len(rows) == 16 * 5 and len(set(_keys(rows))) == len(rows)
+    assert rows[: len(killed.rows)] == killed.rows  # what was there is kept as it was
+    assert check(table.parent) == []
+    manifest = read_manifest(table.parent)
+    assert len(manifest["sessions"]) == 2 and manifest["curves"] == 16
+    # a kill between a curve's append and the manifest rewrite leaves that curve uncounted by
+    # its session (the counts and checksum are recomputed from the table on resume)
+    assert sum(s["curves_added"] for s in manifest["sessions"]) in (15, 16)
+    # the values are those of an uninterrupted recording
+    record("kernel-ls-digits", 16, out=tmp_path / "straight", options={"max_train": 500}, quiet=True)
+    straight = read_rows(tmp_path / "straight" / "kernel-ls-digits")
+    assert {k: r["val_error"] for k, r in zip(_keys(rows), rows)} == {k: r["val_error"] for k, r in zip(_keys(straight), straight)}
+
+
+def test_torn_tail_is_cut_and_the_curve_recorded_again(tmp_path):
+    record("kernel-ls-digits", 2, out=tmp_path, options=KLS, quiet=True)
+    d = tmp_path / "kernel-ls-digits"
+    member = gzip.compress(b'{"config_id": 2, "seed": 0, "budget": 1.0}\n' * 50)
+    with open(d / TABLE_FILE, "ab") as fh:
+        fh.write(member[: len(member) // 2])  # a write cut short by a kill
+    assert any("bytes after the last complete curve" in p for p in check(d))
+    summary = record("kernel-ls-digits", 3, out=tmp_path, options=KLS, quiet=True)
+    assert summary["curves"] == 3 and summary["rows"] == 9 and check(d) == []
+
+
+def test_record_extends_with_seeds_and_refuses_other_settings(tmp_path):
+    record("kernel-ls-digits", 3, out=tmp_path, options=KLS, quiet=True)
+    summary = record("kernel-ls-digits", 2, seeds=2, out=tmp_path, options=KLS, quiet=True)
+    assert summary["curves_per_seed"] == {"0": 3, "1": 2}
+    with pytest.raises(RecordingError, match="options"):
+        record("kernel-ls-digits", 3, out=tmp_path, options={"max_train": 400}, quiet=True)
+    with pytest.raises(RecordingError, match="design"):
+        record("kernel-ls-digits", 3, out=tmp_path, options=KLS, design_seed=1, quiet=True)
+    d = tmp_path / "kernel-ls-digits"
+    with open(d / ".record.lock", "a") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        with pytest.raises(RecordingError, match="another recording"):
+            record("kernel-ls-digits", 4, out=tmp_path, options=KLS, quiet=True)
+    assert check(d) == [] and read_manifest(d)["curves"] == 5
+
+
+def test_record_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
+    assert main(["surrogate", "record", "branin", "--configs", "2", "--out", str(tmp_path)]) == 2
+    assert "no fidelity" in capsys.readouterr().err
+    assert main(["surrogate", "record", "kernel-ls-digits", "--configs", "0", "--out", str(tmp_path)]) == 2
+    assert main(["surrogate", "record", "kernel-ls-digits", "--configs", "2", "--budgets", "0-3", "--out", str(tmp_path)]) == 2
+
+
+# ---------------------------------------------------------- benchmarks on a small recording
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """A real recording: lenet-digits (R = 4 units of 2 iterations), 12 configurations, 2 seeds
+    for 4 of them; kernel-ls-digits (R = 3), 24 configurations."""
+    root = tmp_path_factory.mktemp("surrogates")
+    record("lenet-digits", 12, out=root, options=LENET, quiet=True)
+    record("lenet-digits", 4, seeds=2, out=root, options=LENET, quiet=True)
+    record("kernel-ls-digits", 24, out=root, options=KLS, quiet=True)
+    return root
+
+
+def test_surrogate_is_continuation_consistent_and_charges_predicted_seconds(recorded):
+    b = SurrogateBenchmark("lenet-digits", root=recorded)
+    assert b.name == "lenet-digits-surrogate" and b.can_continue and b.fidelity.max == 4
+    rng = np.random.default_rng(0)
+    for config in b.space.sample_many(rng, 10):
+        direct = b.evaluate(config, budget=4, seed=5)
+        steps = [b.evaluate(config, budget=1, seed=5), b.evaluate(config, budget=2.5, seed=5, resume_from=1), b.evaluate(config, budget=4, seed=5, resume_from=2.5)]
+        assert steps[-1].loss == direct.loss and steps[-1].test_loss == direct.test_loss
+        assert 0 <= direct.loss <= 1 and direct.cost > 0
+        assert math.isclose(sum(s.cost for s in steps), direct.cost, rel_tol=1e-9)
+    # fitted once per process: a second instance shares the model
+    assert SurrogateBenchmark("lenet-digits", root=recorded).model is b.model
+
+
+def test_surrogate_noise_is_seeded_with_the_measured_spread(recorded):
+    b = SurrogateBenchmark("lenet-digits", root=recorded)
+    assert b.noise_sd.shape == (4,) and b.noise_sd.max() > 0  # measured from the 4 seed pairs
+    config = b.space.sample(np.random.default_rng(1))
+    assert b.evaluate(config, 3, seed=1).loss == b.evaluate(config, 3, seed=1).loss
+    losses = {b.evaluate(config, 3, seed=s).loss for s in range(8)}
+    assert len(losses) > 1
+    quiet = SurrogateBenchmark("lenet-digits", root=recorded, noise=0)
+    assert len({quiet.evaluate(config, 3, seed=s).loss for s in range(4)}) == 1
+
+
+def test_table_returns_recorded_values_exactly(recorded):
+    t = TableBenchmark("lenet-digits", root=recorded)
+    rows = [r for r in read_rows(recorded / "lenet-digits") if r["seed"] == 0]
+    for r in rows:
+        res = t.evaluate(r["config"], budget=r["budget"], seed=7)
+        assert res.info["config_id"] == r["config_id"] and res.info["distance"] == 0.0
+        assert (res.loss, res.test_loss, res.cost) == (r["val_error"], r["test_error"], r["seconds"])
+    r1, r3 = (next(r for r in rows if r["config_id"] == 5 and r["budget"] == b) for b in (1.0, 3.0))
+    # off-grid budgets use the next recorded budget; a continuation is charged the difference
+    res = t.evaluate(r1["config"], budget=2.2, seed=0, resume_from=1)
+    assert res.info["table_budget"] == 3.0 and res.loss == r3["val_error"]
+    assert res.cost == r3["seconds"] - r1["seconds"]
+    # any configuration maps to its nearest recorded one
+    other = t.evaluate({**r1["config"], "lr": r1["config"]["lr"] * 1.01}, budget=1)
+    assert other.info["config_id"] == 5 and 0 < other.info["distance"] < 0.01 and other.loss == r1["val_error"]
+
+
+def test_kernel_surrogate_charges_whole_evaluations(recorded):
+    b = get_benchmark("kernel-ls-digits-surrogate", root=recorded)
+    assert not b.can_continue and b.noise_sd.max() == 0  # one seed recorded: no noise
+    c = b.space.sample(np.random.default_rng(2))
+    assert b.evaluate(c, 2, seed=0).loss == b.evaluate(c, 2, seed=9).loss
+
+
+def test_missing_table_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HPOBENCH_SURROGATES", str(tmp_path))
+    code = main(["run", "--benchmark", "lenet-mnist1d-table", "--optimizer", "random", "--budget", "3", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 2 and "no recorded table for 'lenet-mnist1d'" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+
+
+def test_validate_reports_per_budget_and_exits_by_threshold(recorded, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("HPOBENCH_SURROGATES", str(recorded))
+    plot = tmp_path / "v.png"
+    assert main(["surrogate", "validate", "lenet-digits-surrogate", "--folds", "2", "--threshold", "-1", "--out", str(plot), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["budgets"] == [1.0, 2.0, 3.0, 4.0] and len(report["spearman"]) == 4
+    assert report["noise_pairs"] == 4 and all(x >= 0 for x in report["noise_rmse"])
+    assert plot.stat().st_size > 5000
+    assert main(["surrogate", "validate", "lenet-digits-surrogate", "--folds", "2", "--threshold", "1.01", "--out", str(plot)]) == 1
+    assert "FAIL: Spearman at R" in capsys.readouterr().out
+    assert main(["surrogate", "validate", "branin", "--folds", "2"]) == 2
+
+
+# ------------------------------------------------------------------- the committed tables
+
+
+def _committed_dirs():
+    root = REPO / "surrogates"
+    return sorted(d for d in root.iterdir() if (d / "manifest.json").is_file()) if root.is_dir() else []
+
+
+@pytest.mark.parametrize("directory", _committed_dirs(), ids=lambda d: d.name)
+def test_committed_manifest_matches_its_table(directory):
+    with append_lock(directory):  # a recording may be appending right now
+        assert check(directory) == []
+        manifest = read_manifest(directory)
+        rows = read_rows(directory)
+    assert manifest["rows"] == len(rows) == manifest["curves"] * len(manifest["budgets"])
+
+
+# -------------------------------------------------------- the surrogate against the table
+
+
+@pytest.mark.slow
+def test_surrogate_and_table_order_random_tpe_hyperband_alike():
+    """random, tpe and hyperband at 20R with 5 seeds: the same ordering by median final test
+    error of the incumbent on lenet-digits-surrogate as on lenet-digits-table."""
+    from hpobench.analysis import incumbent_trace
+    from hpobench.optimizers import get_optimizer
+    from hpobench.runner import run
+    from hpobench.surrogates.table import TableMissingError
+
+    try:
+        table = get_benchmark("lenet-digits-table")
+    except TableMissingError as exc:
+        pytest.skip(str(exc))
+    if len(table.table) < 128:
+        pytest.skip(f"lenet-digits has {len(table.table)} recorded configurations; the comparison needs >= 128")
+    surrogate = get_benchmark("lenet-digits-surrogate")
+    medians = {}
+    for bench in (surrogate, table):
+        for opt in ("random", "tpe", "hyperband"):
+            finals = []
+            for seed in range(5):
+                optimizer = get_optimizer(opt, bench.space, seed=seed, fidelity=bench.fidelity)
+                finals.append(incumbent_trace(run(bench, optimizer, "20R", seed=seed).records).incumbent_test[-1])
+            medians[bench.name, opt] = float(np.median(finals))
+    order = {b.name: sorted(("random", "tpe", "hyperband"), key=lambda o: medians[b.name, o]) for b in (surrogate, table)}
+    assert order[surrogate.name] == order[table.name], medians
