@@ -37,7 +37,7 @@ import numpy as np
 from ..benchmarks.base import Fidelity, Result
 from ..space import Space
 from .base import Capabilities, Optimizer, Trial
-from .hyperband.brackets import _resolve_budgets
+from .hyperband.settings import resolve_budgets
 from .learning_curves import LearningCurvePredictor
 
 __all__ = ["SMACEarly"]
@@ -106,7 +106,7 @@ class SMACEarly(Optimizer):
         super().__init__(space, seed=seed, fidelity=fidelity, **options)
         from . import get_optimizer_class
 
-        self.max_budget, self.min_budget = _resolve_budgets(fidelity, max_budget, min_budget, self.name)
+        self.max_budget, self.min_budget = resolve_budgets(fidelity, max_budget, min_budget, self.name)
         cls = get_optimizer_class(base)
         if cls.capabilities.multi_fidelity:
             raise ValueError(f"smac-early: base {base!r} chooses budgets itself; it must be a single-fidelity optimizer")
