@@ -1,5 +1,8 @@
 """Search spaces: typed parameters, conditions, dependent bounds and the unit-cube encoding.
 
+(Just over 500 lines: the parameter types, the space and its encodings are one idea and are
+read together.)
+
 A :class:`Space` is an ordered list of parameters. A configuration is a plain ``dict`` that maps
 the name of every *active* parameter to its value (``float`` for :class:`Float`, ``int`` for
 :class:`Int`, one of the choices for :class:`Categorical`).
