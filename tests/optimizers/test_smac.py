@@ -214,11 +214,15 @@ def _drive(opt, loss_fn, n):
 def test_options_presets_and_errors():
     space = Branin().space
     opt = SMAC(space, seed=0)
-    assert opt.preset == "hpolib" and opt.min_samples_split == 10 and opt.random_probability == 0.5
-    assert opt.n_random_candidates == 10_000 and opt.neighbour_std == 0.2 and not opt.log_y
+    assert opt.preset == "hpolib" and opt.min_samples_split == 2 and opt.random_probability == 0.5
+    assert opt.n_random_candidates == 10_000 and opt.neighbour_std == 0.2 and opt.log_y
+    assert opt.local_search_starts == "cost" and opt.initial_design == "default"
+    paper = SMAC(space, seed=0, preset="hpolib-paper")
+    assert paper.min_samples_split == 10 and paper.ratio_features == 5 / 6 and not paper.log_y
+    assert paper.local_search_starts == "ei"
     opt = SMAC(space, seed=0, preset="smac3-hpo", n_random_candidates=50)
     assert opt.log_y and opt.ratio_features == 1.0 and opt.min_samples_split == 2 and opt.n_random_candidates == 50
-    assert set(PRESETS["hpolib"]) == set(PRESETS["smac3-hpo"])
+    assert set(PRESETS["hpolib"]) == set(PRESETS["smac3-hpo"]) == set(PRESETS["hpolib-paper"])
     with pytest.raises(TypeError, match="n_treez"):
         SMAC(space, n_treez=3)
     with pytest.raises(ValueError, match="preset"):
@@ -227,6 +231,8 @@ def test_options_presets_and_errors():
         SMAC(space, random_probability=1.5)
     with pytest.raises(ValueError, match="initial_design"):
         SMAC(space, initial_design="lhs")
+    with pytest.raises(ValueError, match="local_search_starts"):
+        SMAC(space, local_search_starts="best")
 
 
 def test_initial_designs():
@@ -244,6 +250,12 @@ def test_initial_designs():
     assert np.all(np.abs(X.mean(axis=0) - 0.5) < 0.1)
     opt = SMAC(Hartmann6().space, seed=0, initial_design="random", n_initial=3, n_trials=1000)
     assert [opt.ask().info["origin"] for _ in range(3)] == ["initial design: random"] * 3
+    # The runner's budget hint sizes the design as SMAC3 does: 25% of 60 trials = 15 points.
+    opt = SMAC(Hartmann6().space, seed=0, preset="smac3-hpo")
+    opt.set_expected_trials(60)
+    origins = [opt.ask().info["origin"] for _ in range(16)]
+    assert origins[:15] == ["initial design: sobol"] * 15 and origins[15] != "initial design: sobol"
+    assert SMAC(Hartmann6().space, seed=0, n_trials=40).budget_hint == 40
 
 
 def test_paper_interleaving_alternates_model_and_random_challengers():
@@ -263,7 +275,7 @@ def test_paper_interleaving_alternates_model_and_random_challengers():
 
 def test_model_challenger_maximizes_ei_and_local_search_climbs():
     bench = Hartmann6()
-    opt = SMAC(bench.space, seed=1, initial_design="random", n_initial=30, n_random_candidates=2000)
+    opt = SMAC(bench.space, seed=1, preset="hpolib-paper", initial_design="random", n_initial=30, n_random_candidates=2000)
     _drive(opt, lambda c: bench.evaluate(c).loss, 30)
     trial = opt.ask()  # first model-phase ask of the paper's schedule is model-based
     assert trial.info["origin"] in ("local search", "random search (sorted)")
@@ -284,6 +296,21 @@ def test_model_challenger_maximizes_ei_and_local_search_climbs():
     U_end, F_end, after = local_search(opt.space, opt._featurize, starts, acq, opt.rng, n_neighbours=opt.n_neighbours, std=opt.neighbour_std)
     assert np.all(after >= before) and np.sum(after > before) >= 10
     np.testing.assert_allclose(after, acq(F_end))
+
+
+def test_default_preset_maximizes_log_space_ei():
+    bench = Hartmann6()
+    opt = SMAC(bench.space, seed=2, initial_design="random", n_initial=20, n_random_candidates=1000)
+    _drive(opt, lambda c: bench.evaluate(c).loss, 20)
+    trial = opt.ask()
+    assert trial.info["origin"] in ("local search", "random search (sorted)")
+    X, y, X_told, y_best = opt._training_data()
+    _, transform = log_scaled_costs(y[: len(X_told)])  # the asked trial is pending now, a lie in y
+    f_min = float(transform([y_best])[0])
+    mu, var = opt.model.predict(opt._feature_of(trial.config)[None, :])
+    assert trial.info["ei"] == pytest.approx(log_expected_improvement(mu, var, f_min)[0], rel=1e-9, abs=1e-15)
+    # it beats every evaluated configuration on that acquisition
+    assert trial.info["ei"] >= log_expected_improvement(*opt.model.predict(X_told), f_min).max()
 
 
 def test_conditional_space_proposals_are_valid_and_model_based():
