@@ -112,6 +112,16 @@ class CurveData:
             self.seconds[idx],
         )
 
+    def first_seed(self) -> np.ndarray:
+        """Mask of each configuration's curve with the lowest recorded seed."""
+        keep = np.zeros(len(self), dtype=bool)
+        seen: set[int] = set()
+        for i in np.lexsort((self.seeds, self.config_ids)):
+            if int(self.config_ids[i]) not in seen:
+                seen.add(int(self.config_ids[i]))
+                keep[i] = True
+        return keep
+
     def seed_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """Indices ``(a, b)`` of curve pairs of one configuration under two seeds (each
         configuration's lowest seed against each other seed)."""
