@@ -6,7 +6,6 @@ and :mod:`~hpobench.surrogates.table` (and :mod:`~hpobench.surrogates.figures`).
 
 from __future__ import annotations
 
-import argparse
 import shlex
 import sys
 from pathlib import Path

@@ -20,13 +20,7 @@ def curves_figure(data: CurveData, space, title: str, path: str | Path, n_curves
 
     from ..plotting import plt
 
-    first = np.zeros(len(data), dtype=bool)
-    seen: set[int] = set()
-    for i in np.lexsort((data.seeds, data.config_ids)):
-        if int(data.config_ids[i]) not in seen:
-            seen.add(int(data.config_ids[i]))
-            first[i] = True
-    d = data.subset(first)
+    d = data.subset(data.first_seed())
     final = np.nan_to_num(d.val[:, -1], nan=1.0)
     params = list(space.params)
     ncols = min(4, 1 + len(params))

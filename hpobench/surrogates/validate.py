@@ -39,23 +39,13 @@ def _rmse(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.mean((a - b) ** 2))) if len(a) else math.nan
 
 
-def _first_seed(data: CurveData) -> np.ndarray:
-    keep = np.zeros(len(data), dtype=bool)
-    seen: set[int] = set()
-    for i in np.lexsort((data.seeds, data.config_ids)):
-        if int(data.config_ids[i]) not in seen:
-            seen.add(int(data.config_ids[i]))
-            keep[i] = True
-    return keep
-
-
 def _cross_predict(data: CurveData, fit, folds: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Held-out predicted validation curves of each configuration's first seed, and the recorded
     ones."""
     ids = np.unique(data.config_ids)
     fold_of = dict(zip(ids.tolist(), np.random.default_rng(seed).permutation(len(ids)) % folds))
     fold = np.array([fold_of[int(c)] for c in data.config_ids])
-    first = _first_seed(data)
+    first = data.first_seed()
     pred = np.full(data.val.shape, np.nan)
     for k in range(folds):
         test = fold == k
