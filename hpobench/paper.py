@@ -6,7 +6,9 @@ so far, averaged over trials, against "Multiple of R Used". Where a method's poi
 axis is a convention of the figure, not of the method (:class:`Placement`):
 
 * ``PER_CONFIG``: one point per completed configuration, at the resource charged so far (the
-  model-based methods and random search: x = 1, 2, ..., 50 on a fidelity benchmark).
+  model-based methods and random search: x = 1, 2, ..., 50 on a fidelity benchmark). A
+  configuration trained in several step trials (SMAC (early): ``info["run"]``) gets one point,
+  at its last step.
 * ``HALVED``: "random 2x" — evaluation j at x = j/2 multiples of R (it has seen twice as many
   configurations as random search at every point of the axis), whatever the log charged.
 * ``BRACKET_END``: Hyperband and "bracket s=4" — one point at the end of each bracket (the
@@ -69,6 +71,24 @@ def bracket_key(record: dict):
     return None
 
 
+def run_key(record: dict):
+    """The configuration run a step trial belongs to (``info["run"]``), or None."""
+    return (record.get("info") or {}).get("run")
+
+
+def _last_of_each(records: list[dict], key) -> np.ndarray:
+    """A mask of the records that are the last of their ``key(i, record)`` group, and the
+    run's last one."""
+    last: dict = {}
+    for i, rec in enumerate(records):
+        last[key(i, rec)] = i
+    keep = np.zeros(len(records), dtype=bool)
+    keep[list(last.values())] = True
+    if len(records):
+        keep[-1] = True
+    return keep
+
+
 def paper_trace(records: list[dict], placement: Placement | str, x_unit: str = "resource") -> PaperTrace:
     """The trace of one run under a figure convention.
 
@@ -98,13 +118,9 @@ def paper_trace(records: list[dict], placement: Placement | str, x_unit: str = "
         # the paper's "random 2x": two random-search trials in the time of one
         x = np.arange(1, n + 1, dtype=float) / 2.0 if x_unit == "resource" else x / 2.0
     elif placement is Placement.BRACKET_END:
-        last: dict = {}
-        for i, rec in enumerate(records):
-            last[bracket_key(rec)] = i
-        keep[:] = False
-        keep[list(last.values())] = True
-        if n:
-            keep[n - 1] = True
+        keep = _last_of_each(records, lambda i, r: bracket_key(r))
+    elif any(run_key(r) is not None for r in records):
+        keep = _last_of_each(records, lambda i, r: ("run", run_key(r)) if run_key(r) is not None else ("record", i))
     keep &= ~np.isnan(tr.incumbent_test)
     return PaperTrace(x=x[keep], y=tr.incumbent_test[keep])
 
@@ -209,6 +225,22 @@ def speedup_markdown(target: float, rows: list[SpeedUp], unit: str, baseline: st
     return "\n".join(out) + "\n"
 
 
+def write_speedups(curves: dict[str, MeanCurve], out: str | Path, stem: str, unit: str, labels: dict[str, str], baseline: str = "random", reference: str = "hyperband") -> list[Path]:
+    """Write :func:`speedup_markdown` to ``out/stem.md`` (or why there is no table); nothing if
+    the baseline or the reference has no curve."""
+    if baseline not in curves or reference not in curves:
+        return []
+    try:
+        target, rows = speedups(curves, baseline, reference)
+        text = speedup_markdown(target, rows, unit, baseline, reference, labels)
+    except ValueError as exc:
+        text = f"No speed-up table: {exc}.\n"
+    path = Path(out) / f"{stem}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return [path]
+
+
 # ------------------------------------------------------------------------------- studies
 @dataclass(frozen=True)
 class PaperStudy:
@@ -256,7 +288,7 @@ PAPER_STUDIES: dict[str, PaperStudy] = {
         "fig4-lenet-surrogate", (LENET,),
         ("hyperband", "hyperband-inf", "smac", "smac-early", "tpe", "gp", "random", "random-2x", "bracket-s4"), 10, "50R",
     ),
-    "fig7": PaperStudy("fig7-kernel-ls-surrogate", (KERNEL,), ("hyperband", "smac", "tpe", "gp", "random", "random-2x", "bracket-s2"), 10, "50R"),
+    "fig7": PaperStudy("fig7-kernel-ls-surrogate", (KERNEL,), ("hyperband", "smac", "tpe", "random", "random-2x", "bracket-s2"), 10, "50R"),
 }
 
 

@@ -41,15 +41,7 @@ def make(results: Path, out: Path) -> list[Path]:
     for stem, bands in (("fig4_lenet", False), ("fig11_lenet_quartiles", True)):
         fig = paper.curve_figure(curves, METHODS, "Multiple of R Used", "Average Test Error", title, bands=bands, xlim=(0, 50))
         files += paper.save_figure(fig, out, stem)
-    if "random" in curves and "hyperband" in curves:
-        try:
-            target, rows = paper.speedups(curves, baseline="random", reference="hyperband")
-            text = paper.speedup_markdown(target, rows, "multiples of R", "random", "hyperband", LABELS)
-        except ValueError as exc:
-            text = f"No speed-up table: {exc}.\n"
-        path = Path(out) / "fig4_speedups.md"
-        path.write_text(text)
-        files.append(path)
+    files += paper.write_speedups(curves, out, "fig4_speedups", "multiples of R", LABELS)
     return files
 
 

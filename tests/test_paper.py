@@ -102,3 +102,11 @@ def test_paper_studies_build_valid_studies(tmp_path):
         study = spec.study(tmp_path)
         study.check()  # names, budget and options are valid
         assert spec.command().startswith("python -m hpobench compare") and f"--out results/{spec.directory}" in spec.command()
+
+
+def test_a_configuration_trained_in_steps_is_one_point_at_its_last_step():
+    run = lambda k: {"run": k}  # noqa: E731  (SMAC (early)'s step trials)
+    records = [rec(0.8, 0.8, 0.1, run(0)), rec(0.6, 0.6, 0.3, run(0)), rec(0.5, 0.5, 1.0, run(0)), rec(0.7, 0.7, 1.2, run(1)), rec(0.9, 0.9, 1.4, run(1))]
+    t = paper_trace(records, Placement.PER_CONFIG)
+    np.testing.assert_allclose(t.x, [1.0, 1.4])
+    np.testing.assert_allclose(t.y, [0.5, 0.5])
