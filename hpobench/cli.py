@@ -319,11 +319,11 @@ def cmd_figures(args) -> int:
     err = _console(stderr=True)
     if args.rerun:
         if args.rerun in paper.PAPER_STUDIES:
-            study = paper.PAPER_STUDIES[args.rerun].study(args.results)
+            study = paper.prepare_rerun(args.rerun, args.results)
             _announce(study, err)
             if _run_with_progress(study, args.workers, None, err, f"rerun {args.rerun}") == 130:
                 return 130
-            err.print(f"{len(study.jobs())} runs in {study.wall_seconds:.1f} s under {study.out}")
+            err.print(f"{len(study.jobs())} runs in {study.wall_seconds:.1f} s; {paper.pack_logs(study.out)} logs packed under {study.out}")
         elif args.rerun in paper.PAPER_COMPUTATIONS:
             err.print(f"rerun {args.rerun}: {paper.PAPER_COMPUTATIONS[args.rerun].command()}")
             err.print(f"wrote {paper.rerun(args.rerun, args.results)}")

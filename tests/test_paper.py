@@ -83,7 +83,12 @@ def test_figures_command_draws_from_a_small_study_and_reports_missing_ones(tmp_p
     spec = paper.PAPER_STUDIES["fig4"]
     from hpobench.study import Study
 
-    Study([paper.LENET], ["hyperband", "random", "random-2x"], seeds=2, budget="6R", out=results / spec.directory).run()
+    study_dir = results / spec.directory
+    Study([paper.LENET], ["hyperband", "random", "random-2x"], seeds=2, budget="6R", out=study_dir).run()
+    plain = paper.study_runs(results, "fig4")
+    # finished logs are committed gzipped; the figures read them the same
+    assert paper.pack_logs(study_dir) == 6 and not list(study_dir.glob("*/*/*.jsonl"))
+    assert paper.study_runs(results, "fig4") == plain
     assert main(["figures", "--results", str(results), "--out", str(out)]) == 0
     printed = capsys.readouterr()
     for name in ("fig4_lenet.png", "fig4_lenet.pdf", "fig11_lenet_quartiles.png", "table1.pdf", "table1.md", "talk_grid_vs_random.png", "talk_clr_triangular.pdf", "fig4_speedups.md"):
@@ -95,6 +100,8 @@ def test_figures_command_draws_from_a_small_study_and_reports_missing_ones(tmp_p
     assert main(["figures", "--rerun", "fig99"]) == 2
     err = capsys.readouterr().err
     assert "no figure named 'fig99'" in err and "--rerun 'fig99' names no study" in err
+    # a rerun unpacks them, so the study resumes instead of starting over
+    assert paper.prepare_rerun("fig4", results).out == study_dir and len(list(study_dir.glob("*/*/seed-*.jsonl"))) == 6
 
 
 def test_paper_studies_build_valid_studies(tmp_path):
