@@ -39,7 +39,7 @@ def make(results: Path, out: Path) -> list[Path]:
     title = "LeNet surrogate (digits), R = 81, eta = 3"
     files = []
     for stem, bands in (("fig4_lenet", False), ("fig11_lenet_quartiles", True)):
-        fig = paper.curve_figure(curves, METHODS, "Multiple of R Used", "Average Test Error", title, bands=bands, xlim=(0, 50))
+        fig = paper.curve_figure(curves, METHODS, "Multiple of R Used", "Average Test Error", title, bands=bands, xlim=(0, 50), ylim=paper.zoom_ylim(curves))
         files += paper.save_figure(fig, out, stem)
     files += paper.write_speedups(curves, out, "fig4_speedups", "multiples of R", LABELS)
     return files

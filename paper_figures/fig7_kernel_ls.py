@@ -38,7 +38,7 @@ def make(results: Path, out: Path) -> list[Path]:
     title = "Kernel LS surrogate (digits), R = 11, eta = 3"
     files = []
     for stem, bands in (("fig7_kernel_ls", False), ("fig12_kernel_ls_quartiles", True)):
-        fig = paper.curve_figure(curves, METHODS, "Minutes", "Test Error", title, bands=bands)
+        fig = paper.curve_figure(curves, METHODS, "Minutes", "Test Error", title, bands=bands, ylim=paper.zoom_ylim(curves))
         ax = fig.axes[0]
         for m in METHODS:
             if m.optimizer in curves and len(curves[m.optimizer].x):

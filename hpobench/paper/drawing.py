@@ -51,8 +51,8 @@ def curve_figure(curves: dict[str, MeanCurve], methods: list[Method], xlabel: st
         if c is None or not len(c.x):
             continue
         style = {"lw": 2, "markersize": 8, "markevery": max(1, len(c.x) // 15)}
-        if m.placement is Placement.BRACKET_END:
-            style["markevery"] = 1
+        if m.placement is Placement.BRACKET_END and len(c.x) <= 30:
+            style["markevery"] = 1  # one marker per bracket end, as the paper draws them
         style.update(m.style)
         line = ax.plot(c.x, c.mean, label=f"{m.label} ({c.n_trials})", **style)[0]
         if bands:
@@ -70,6 +70,18 @@ def curve_figure(curves: dict[str, MeanCurve], methods: list[Method], xlabel: st
     ax.legend(fontsize=10, title="method (trials)", title_fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def zoom_ylim(curves: dict[str, MeanCurve], factor: float = 4.0) -> tuple[float, float] | None:
+    """A y range around where the curves end, as the paper fixed its y limits by hand: from 90%
+    of the lowest final value up to ``factor`` times the spread of the final values above it
+    (the first, much worse points of the slow methods leave the plot at the top)."""
+    finals = [float(c.mean[-1]) for c in curves.values() if len(c.x)]
+    if not finals:
+        return None
+    lo = 0.9 * min(finals)
+    hi = lo + factor * max(max(finals) - lo, 0.1 * lo)
+    return lo, hi
 
 
 def save_figure(fig, out: str | Path, stem: str) -> list[Path]:
