@@ -189,6 +189,35 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _run_with_progress(study: Study, workers, scheduler, err, label: str) -> int:
+    """Run ``study`` under its lock with a progress bar on ``err``; 130 if interrupted."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    mode = f"{workers} workers" if workers else (f"scheduler {scheduler}" if scheduler else "in-process")
+    try:
+        with study.locked(workers, scheduler), Progress(
+            TextColumn(f"[bold]{label}[/] " + mode), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[evals]} evaluations"),
+            TimeElapsedColumn(), console=err,
+        ) as progress:
+            task = progress.add_task("runs", total=len(study.jobs()), evals=0)
+            counter = {"evals": 0}
+
+            def on_record(rec):
+                counter["evals"] += 1
+                progress.update(task, evals=counter["evals"])
+
+            def on_done(res):
+                if workers and study.parallel_evals == 1 and study.eval_timeout is None:
+                    counter["evals"] += res.n_records - res.replayed  # whole runs on workers: counted as they end
+                progress.update(task, advance=1, evals=counter["evals"])
+
+            study.run(workers=workers, scheduler=scheduler, progress=on_done, on_record=on_record)
+    except KeyboardInterrupt:
+        err.print(f"interrupted; every finished evaluation is in {study.out}; rerun with --resume --out {study.out} to continue")
+        return 130
+    return 0
+
+
 def cmd_compare(args) -> int:
     defaults = args.benchmarks is None and args.optimizers is None and args.seeds is None and args.budget is None
     study = _study_from_args(
@@ -211,29 +240,7 @@ def cmd_compare(args) -> int:
             f"{len(study.seed_list)} seeds, budget {study.budget.text}"
         )
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    mode = f"{args.workers} workers" if args.workers else (f"scheduler {args.scheduler}" if args.scheduler else "in-process")
-    try:
-        with study.locked(args.workers, args.scheduler), Progress(
-            TextColumn("[bold]compare[/] " + mode), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[evals]} evaluations"),
-            TimeElapsedColumn(), console=err,
-        ) as progress:
-            task = progress.add_task("runs", total=len(study.jobs()), evals=0)
-            counter = {"evals": 0}
-
-            def on_record(rec):
-                counter["evals"] += 1
-                progress.update(task, evals=counter["evals"])
-
-            def on_done(res):
-                if args.workers and study.parallel_evals == 1 and study.eval_timeout is None:
-                    counter["evals"] += res.n_records - res.replayed  # whole runs on workers: counted as they end
-                progress.update(task, advance=1, evals=counter["evals"])
-
-            study.run(workers=args.workers, scheduler=args.scheduler, progress=on_done, on_record=on_record)
-    except KeyboardInterrupt:
-        err.print(f"interrupted; every finished evaluation is in {study.out}; rerun with --resume --out {study.out} to continue")
+    if _run_with_progress(study, args.workers, args.scheduler, err, "compare") == 130:
         return 130
 
     _report(study, err, report, args.json)
@@ -304,6 +311,39 @@ def _table(study: Study, summary, bname: str):
             str(row["n_failed"]),
         )
     return t
+
+
+def cmd_figures(args) -> int:
+    from . import paper
+
+    err = _console(stderr=True)
+    if args.rerun:
+        if args.rerun in paper.PAPER_STUDIES:
+            study = paper.prepare_rerun(args.rerun, args.results)
+            _announce(study, err)
+            if _run_with_progress(study, args.workers, None, err, f"rerun {args.rerun}") == 130:
+                return 130
+            err.print(f"{len(study.jobs())} runs in {study.wall_seconds:.1f} s; {paper.pack_logs(study.out)} logs packed under {study.out}")
+        elif args.rerun in paper.PAPER_COMPUTATIONS:
+            err.print(f"rerun {args.rerun}: {paper.PAPER_COMPUTATIONS[args.rerun].command()}")
+            err.print(f"wrote {paper.rerun(args.rerun, args.results)}")
+        else:
+            raise UsageError(f"--rerun {args.rerun!r} names no study; studies: {', '.join([*paper.PAPER_STUDIES, *paper.PAPER_COMPUTATIONS])}")
+    only = _split_names(args.only, "only") if args.only else None
+    if args.rerun and not only:
+        only = [args.rerun]
+    try:
+        outcomes = paper.make_figures(args.results, args.out, only)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    for o in outcomes:
+        if o.skipped:
+            err.print(f"{o.name}: skipped, {o.skipped}")
+        else:
+            print(f"{o.name}: {', '.join(str(f) for f in o.files)} ({o.seconds:.1f} s)")
+    if only and any(o.skipped for o in outcomes):
+        return 2  # a figure asked for by name could not be drawn
+    return 0
 
 
 def cmd_plan(args) -> int:
@@ -379,6 +419,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--incumbent", choices=["any-budget", "max-budget"], default="any-budget", help="which losses define the incumbent")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_summarize)
+
+    s = sub.add_parser("figures", help="the Hyperband paper's figures and tables from the logs in results/")
+    s.add_argument("--results", default="results", help="where the studies' logs are (default results)")
+    s.add_argument("--out", default="paper_figures/out", help="where PNG and PDF go (default paper_figures/out)")
+    s.add_argument("--only", metavar="NAME[,NAME]", help="only these figures (table1, fig3, fig4, ...)")
+    s.add_argument("--rerun", metavar="NAME", help="first run (or continue) the study behind figure NAME, as results/README.md records it")
+    s.add_argument("--workers", type=int, help="with --rerun: run on a Dask LocalCluster with N worker processes")
+    s.set_defaults(func=cmd_figures)
 
     s = sub.add_parser("plan", help="print Hyperband's brackets for R and eta")
     s.add_argument("--max-budget", type=float, required=True, help="R, the largest budget")
