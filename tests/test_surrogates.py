@@ -186,6 +186,8 @@ def test_kernel_surrogate_charges_whole_evaluations(recorded):
     assert not b.can_continue and b.noise_sd.max() == 0  # one seed recorded: no noise
     c = b.space.sample(np.random.default_rng(2))
     assert b.evaluate(c, 2, seed=0).loss == b.evaluate(c, 2, seed=9).loss
+    # no checkpoints in kernel LS: a larger budget costs a whole evaluation, whatever came before
+    assert b.evaluate(c, 3, seed=0, resume_from=2).cost == b.evaluate(c, 3, seed=0).cost > 0
 
 
 def test_missing_table_is_one_line_exit_2(tmp_path, monkeypatch, capsys):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..space import Categorical
-from .model import CurveData
+from .model import FAIL_ERROR, CurveData
 
 __all__ = ["curves_figure"]
 
@@ -21,7 +21,7 @@ def curves_figure(data: CurveData, space, title: str, path: str | Path, n_curves
     from ..plotting import plt
 
     d = data.subset(data.first_seed())
-    final = np.nan_to_num(d.val[:, -1], nan=1.0)
+    final = np.nan_to_num(d.val[:, -1], nan=FAIL_ERROR)
     params = list(space.params)
     ncols = min(4, 1 + len(params))
     nrows = -(-(1 + len(params)) // ncols)

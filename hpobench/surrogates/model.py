@@ -44,10 +44,13 @@ import numpy as np
 
 from ..space import Space
 
-__all__ = ["CurveData", "PackedForest", "CurveModel", "interpolate_log"]
+__all__ = ["CurveData", "PackedForest", "CurveModel", "interpolate_log", "FAIL_ERROR"]
 
 #: Offset of the log-error targets, below one misclassification in the validation sets used.
 LOG_EPS = 1e-3
+#: The error a failed evaluation (``nan``) counts as when fitting and scoring: chance level of
+#: the ten-class problems recorded.
+FAIL_ERROR = 0.9
 
 
 @dataclass
@@ -149,7 +152,7 @@ class CurveData:
         for idx in groups.values():
             if len(idx) < 2:
                 continue
-            v = np.nan_to_num(self.val[idx], nan=1.0)
+            v = np.nan_to_num(self.val[idx], nan=FAIL_ERROR)
             d = (v - v.mean(axis=0)) * math.sqrt(len(idx) / (len(idx) - 1))
             devs.append(d)
         if not devs:
@@ -274,7 +277,7 @@ class CurveModel:
     Failed evaluations (``nan``) count as chance-level error ``fail_error`` in the targets.
     """
 
-    def __init__(self, kind: str = "curve", n_trees: int = 64, seed: int = 0, fail_error: float = 0.9):
+    def __init__(self, kind: str = "curve", n_trees: int = 64, seed: int = 0, fail_error: float = FAIL_ERROR):
         if kind not in ("curve", "point"):
             raise ValueError(f"model kind must be 'curve' or 'point', got {kind!r}")
         self.kind, self.n_trees, self.seed, self.fail_error = kind, int(n_trees), int(seed), float(fail_error)
