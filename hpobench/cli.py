@@ -189,8 +189,9 @@ def cmd_run(args) -> int:
     return 0
 
 
-def _run_with_progress(study: Study, workers, scheduler, err, label: str) -> int:
-    """Run ``study`` under its lock with a progress bar on ``err``; 130 if interrupted."""
+def _run_with_progress(study: Study, workers, scheduler, err, label: str, again: str | None = None) -> int:
+    """Run ``study`` under its lock with a progress bar on ``err``; 130 if interrupted (then
+    ``again`` is the command that continues it)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     mode = f"{workers} workers" if workers else (f"scheduler {scheduler}" if scheduler else "in-process")
@@ -213,7 +214,7 @@ def _run_with_progress(study: Study, workers, scheduler, err, label: str) -> int
 
             study.run(workers=workers, scheduler=scheduler, progress=on_done, on_record=on_record)
     except KeyboardInterrupt:
-        err.print(f"interrupted; every finished evaluation is in {study.out}; rerun with --resume --out {study.out} to continue")
+        err.print(f"interrupted; every finished evaluation is in {study.out}; {again or f'rerun with --resume --out {study.out}'} to continue")
         return 130
     return 0
 
@@ -317,11 +318,16 @@ def cmd_figures(args) -> int:
     from . import paper
 
     err = _console(stderr=True)
+    only = _split_names(args.only, "only") if args.only else None
+    names = list(paper.figure_scripts())
+    unknown = [n for n in only or [] if n not in names]
+    if unknown:  # before any rerun, not after it
+        raise UsageError(f"no figure named {unknown[0]!r}; figures: {', '.join(names)}")
     if args.rerun:
         if args.rerun in paper.PAPER_STUDIES:
             study = paper.prepare_rerun(args.rerun, args.results)
             _announce(study, err)
-            if _run_with_progress(study, args.workers, None, err, f"rerun {args.rerun}") == 130:
+            if _run_with_progress(study, args.workers, None, err, f"rerun {args.rerun}", f"run `python -m hpobench figures --rerun {args.rerun}` again") == 130:
                 return 130
             err.print(f"{len(study.jobs())} runs in {study.wall_seconds:.1f} s; {paper.pack_logs(study.out)} logs packed under {study.out}")
         elif args.rerun in paper.PAPER_COMPUTATIONS:
@@ -329,13 +335,9 @@ def cmd_figures(args) -> int:
             err.print(f"wrote {paper.rerun(args.rerun, args.results)}")
         else:
             raise UsageError(f"--rerun {args.rerun!r} names no study; studies: {', '.join([*paper.PAPER_STUDIES, *paper.PAPER_COMPUTATIONS])}")
-    only = _split_names(args.only, "only") if args.only else None
     if args.rerun and not only:
         only = [args.rerun]
-    try:
-        outcomes = paper.make_figures(args.results, args.out, only)
-    except KeyError as exc:
-        raise UsageError(exc.args[0]) from None
+    outcomes = paper.make_figures(args.results, args.out, only)
     for o in outcomes:
         if o.skipped:
             err.print(f"{o.name}: skipped, {o.skipped}")
