@@ -297,3 +297,10 @@ def test_no_dask_dashboard_warning_leaks_into_the_output(tmp_path):
                    "--workers", "2", "--out", str(tmp_path / "s"))
     assert proc.returncode == 0, proc.stderr
     assert "8787" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_wrongly_typed_benchmark_option_says_what_is_accepted(tmp_path):
+    """Issue 9 item 14: `noise=abc` gave a misleading message about options not taken."""
+    proc = cli("compare", "--benchmarks", "branin", "--optimizers", "random", "--seeds", "1", "--budget", "2",
+               "--benchmark-option", "noise=abc", "--out", str(tmp_path / "s"))
+    one_line_exit_2(proc, "noise must be a number >= 0")
