@@ -135,6 +135,21 @@ class _Numeric(Parameter):
             return int(min(high, max(low, round(v))))
         return float(min(high, max(low, v)))
 
+    def from_raw(self, raw: Any, config: dict):
+        """A valid value from a number another library proposed for this parameter: the
+        position within the bounds for a parameter with a named bound (what the encoding
+        gives such libraries), else the number rounded (ints) and clipped into the bounds;
+        a non-finite number becomes the lower bound."""
+        low, high = self.bounds(config)
+        x = float(raw)
+        if not math.isfinite(x):
+            return int(low) if self.is_int else float(low)
+        if self.depends_on:
+            return self.from_unit(min(1.0, max(0.0, x)), low, high)
+        if self.is_int:
+            return int(min(high, max(low, int(round(x)))))
+        return float(min(high, max(low, x)))
+
     def check(self, value: Any, low: float, high: float) -> None:
         if self.is_int:
             ok_type = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
