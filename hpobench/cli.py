@@ -106,11 +106,10 @@ def cmd_list(args) -> int:
         try:
             cls = get_optimizer_class(name)
             doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-            library = getattr(cls, "peer_library", "") or None
-            opts.append({
-                "name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc,
-                "peer_library": library, "installed": bool(cls.is_available()) if library and hasattr(cls, "is_available") else True,
-            })
+            entry = {"name": name, "class": f"{cls.__module__}:{cls.__qualname__}", "capabilities": cls.capabilities.as_dict(), "summary": doc}
+            if getattr(cls, "peer_library", ""):  # another library's optimizer (hpobench.peers)
+                entry["peer"] = {"library": cls.peer_library, "installed": cls.is_available(), "version": cls.library_version(), "install": cls.install_hint()}
+            opts.append(entry)
         except Exception as exc:
             opts.append({"name": name, "error": f"{type(exc).__name__}: {exc}"})
     if args.json:
@@ -139,7 +138,8 @@ def cmd_list(args) -> int:
             continue
         c = o["capabilities"]
         yn = lambda v: "yes" if v else "no"  # noqa: E731
-        lib = "hpobench" if not o["peer_library"] else f"{o['peer_library']} ({'installed' if o['installed'] else 'not installed'})"
+        peer = o.get("peer")
+        lib = "hpobench" if peer is None else (f"{peer['library']} {peer['version']}" if peer["installed"] else f"{peer['library']}: not installed ({peer['install']})")
         t.add_row(o["name"], yn(c["conditional"]), yn(c["dependent_bounds"]), yn(c["multi_fidelity"]), yn(c["batch"]), lib, o["summary"])
     console.print(t)
     return 0
@@ -161,6 +161,7 @@ def _study_from_args(args, benchmarks, optimizers, seeds, budget) -> Study:
         parallel_evals=args.parallel_evals,
         eval_timeout=args.eval_timeout,
         data_dir=getattr(args, "data_dir", None),
+        instances=getattr(args, "instances", None),
     )
 
 
@@ -188,13 +189,43 @@ def cmd_run(args) -> int:
     return 0
 
 
+def _run_with_progress(study: Study, workers, scheduler, err, label: str, again: str | None = None) -> int:
+    """Run ``study`` under its lock with a progress bar on ``err``; 130 if interrupted (then
+    ``again`` is the command that continues it)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    mode = f"{workers} workers" if workers else (f"scheduler {scheduler}" if scheduler else "in-process")
+    try:
+        with study.locked(workers, scheduler), Progress(
+            TextColumn(f"[bold]{label}[/] " + mode), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[evals]} evaluations"),
+            TimeElapsedColumn(), console=err,
+        ) as progress:
+            task = progress.add_task("runs", total=len(study.jobs()), evals=0)
+            counter = {"evals": 0}
+
+            def on_record(rec):
+                counter["evals"] += 1
+                progress.update(task, evals=counter["evals"])
+
+            def on_done(res):
+                if workers and study.parallel_evals == 1 and study.eval_timeout is None:
+                    counter["evals"] += res.n_records - res.replayed  # whole runs on workers: counted as they end
+                progress.update(task, advance=1, evals=counter["evals"])
+
+            study.run(workers=workers, scheduler=scheduler, progress=on_done, on_record=on_record)
+    except KeyboardInterrupt:
+        err.print(f"interrupted; every finished evaluation is in {study.out}; {again or f'rerun with --resume --out {study.out}'} to continue")
+        return 130
+    return 0
+
+
 def cmd_compare(args) -> int:
     defaults = args.benchmarks is None and args.optimizers is None and args.seeds is None and args.budget is None
     study = _study_from_args(
         args,
         _split_names(args.benchmarks, "benchmarks") if args.benchmarks else None,
         _split_names(args.optimizers, "optimizers") if args.optimizers else None,
-        DEFAULT_SEEDS if args.seeds is None else args.seeds,
+        (args.instances or DEFAULT_SEEDS) if args.seeds is None else args.seeds,
         DEFAULT_BUDGET if args.budget is None else args.budget,
     )
     err = _console(stderr=True)
@@ -210,29 +241,7 @@ def cmd_compare(args) -> int:
             f"{len(study.seed_list)} seeds, budget {study.budget.text}"
         )
 
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    mode = f"{args.workers} workers" if args.workers else (f"scheduler {args.scheduler}" if args.scheduler else "in-process")
-    try:
-        with study.locked(args.workers, args.scheduler), Progress(
-            TextColumn("[bold]compare[/] " + mode), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[evals]} evaluations"),
-            TimeElapsedColumn(), console=err,
-        ) as progress:
-            task = progress.add_task("runs", total=len(study.jobs()), evals=0)
-            counter = {"evals": 0}
-
-            def on_record(rec):
-                counter["evals"] += 1
-                progress.update(task, evals=counter["evals"])
-
-            def on_done(res):
-                if args.workers and study.parallel_evals == 1 and study.eval_timeout is None:
-                    counter["evals"] += res.n_records - res.replayed  # whole runs on workers: counted as they end
-                progress.update(task, advance=1, evals=counter["evals"])
-
-            study.run(workers=args.workers, scheduler=args.scheduler, progress=on_done, on_record=on_record)
-    except KeyboardInterrupt:
-        err.print(f"interrupted; every finished evaluation is in {study.out}; rerun with --resume --out {study.out} to continue")
+    if _run_with_progress(study, args.workers, args.scheduler, err, "compare") == 130:
         return 130
 
     _report(study, err, report, args.json)
@@ -286,7 +295,8 @@ def _table(study: Study, summary, bname: str):
     has_opt = summary.optimum[bname] is not None
     t = Table(
         title=f"{bname}: final {'simple regret' if has_opt else 'test loss of the incumbent'} after "
-        f"{study.budget.text} ({len(study.seed_list)} seeds)"
+        f"{study.budget.text} ({len(study.seed_list)} seeds"
+        + (f", seed k on instance k mod {study.instances})" if study.instances else ")")
     )
     for col in ("optimizer", "median [q25, q75]", "mean rank", "optimizer ms/eval", f"p vs {study.baseline}", "runs", "failed trials"):
         t.add_column(col, justify="right" if col != "optimizer" else "left")
@@ -302,6 +312,40 @@ def _table(study: Study, summary, bname: str):
             str(row["n_failed"]),
         )
     return t
+
+
+def cmd_figures(args) -> int:
+    from . import paper
+
+    err = _console(stderr=True)
+    only = _split_names(args.only, "only") if args.only else None
+    names = list(paper.figure_scripts())
+    unknown = [n for n in only or [] if n not in names]
+    if unknown:  # before any rerun, not after it
+        raise UsageError(f"no figure named {unknown[0]!r}; figures: {', '.join(names)}")
+    if args.rerun:
+        if args.rerun in paper.PAPER_STUDIES:
+            study = paper.prepare_rerun(args.rerun, args.results)
+            _announce(study, err)
+            if _run_with_progress(study, args.workers, None, err, f"rerun {args.rerun}", f"run `python -m hpobench figures --rerun {args.rerun}` again") == 130:
+                return 130
+            err.print(f"{len(study.jobs())} runs in {study.wall_seconds:.1f} s; {paper.pack_logs(study.out)} logs packed under {study.out}")
+        elif args.rerun in paper.PAPER_COMPUTATIONS:
+            err.print(f"rerun {args.rerun}: {paper.PAPER_COMPUTATIONS[args.rerun].command()}")
+            err.print(f"wrote {paper.rerun(args.rerun, args.results)}")
+        else:
+            raise UsageError(f"--rerun {args.rerun!r} names no study; studies: {', '.join([*paper.PAPER_STUDIES, *paper.PAPER_COMPUTATIONS])}")
+    if args.rerun and not only:
+        only = [args.rerun]
+    outcomes = paper.make_figures(args.results, args.out, only)
+    for o in outcomes:
+        if o.skipped:
+            err.print(f"{o.name}: skipped, {o.skipped}")
+        else:
+            print(f"{o.name}: {', '.join(str(f) for f in o.files)} ({o.seconds:.1f} s)")
+    if only and any(o.skipped for o in outcomes):
+        return 2  # a figure asked for by name could not be drawn
+    return 0
 
 
 def cmd_plan(args) -> int:
@@ -359,6 +403,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data-dir", help="where MNIST/CIFAR-10/SVHN files are (default: $HPOBENCH_DATA_DIR)")
     s.add_argument("--parallel-evals", type=int, default=1, metavar="K", help="evaluations in flight inside each run (simulated workers on cheap benchmarks)")
     s.add_argument("--eval-timeout", type=float, metavar="SECONDS", help="an evaluation running longer is a failed trial with status timeout")
+    s.add_argument("--instances", type=int, metavar="N", help="seed k runs on instance k mod N of each synthetic benchmark (its optimum moved); default seeds: N")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_compare)
 
@@ -376,6 +421,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--incumbent", choices=["any-budget", "max-budget"], default="any-budget", help="which losses define the incumbent")
     s.add_argument("--json", action="store_true", help="print the summary as JSON on stdout (tables go to stderr)")
     s.set_defaults(func=cmd_summarize)
+
+    s = sub.add_parser("figures", help="the Hyperband paper's figures and tables from the logs in results/")
+    s.add_argument("--results", default="results", help="where the studies' logs are (default results)")
+    s.add_argument("--out", default="paper_figures/out", help="where PNG and PDF go (default paper_figures/out)")
+    s.add_argument("--only", metavar="NAME[,NAME]", help="only these figures (table1, fig3, fig4, ...)")
+    s.add_argument("--rerun", metavar="NAME", help="first run (or continue) the study behind figure NAME, as results/README.md records it")
+    s.add_argument("--workers", type=int, help="with --rerun: run on a Dask LocalCluster with N worker processes")
+    s.set_defaults(func=cmd_figures)
 
     s = sub.add_parser("plan", help="print Hyperband's brackets for R and eta")
     s.add_argument("--max-budget", type=float, required=True, help="R, the largest budget")

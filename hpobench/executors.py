@@ -297,12 +297,14 @@ class DaskExecutor:
             pass
         out = []
         now = time.perf_counter()
+        finished = [fut for fut in self._futures if fut.status == "finished"]
+        # one round trip for every finished result, not one per future
+        for fut, (rec, result, where, wall) in zip(finished, self.client.gather(finished) if finished else []):
+            key, trial, t0 = self._futures.pop(fut)
+            out.append(Completion(key, rec, result, where, wall))
         for fut in list(self._futures):
             key, trial, t0 = self._futures[fut]
-            if fut.status == "finished":
-                rec, result, where, wall = fut.result()
-                out.append(Completion(key, rec, result, where, wall))
-            elif fut.status in ("error", "cancelled"):
+            if fut.status in ("error", "cancelled"):
                 rec, result = lost_evaluation(key[0].benchmark, trial, "crashed", f"task failed on the cluster: {fut.exception()!r}", now - t0)
                 out.append(Completion(key, rec, result, "dask", now - t0))
             elif self.eval_timeout is not None and now - t0 >= self.eval_timeout:

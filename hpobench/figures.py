@@ -74,7 +74,7 @@ def incumbent_figure(curves_by_axis: dict, axis_labels: dict[str, tuple[str, boo
         if log_y and positive:
             _log_scale(ax, "y")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel(f"{value_name} (median, quartiles)")
+    axes[0].set_ylabel(f"Incumbent {value_name} (median, quartiles)")
     axes[0].legend(fontsize=8)
     fig.suptitle(title)
     return fig
@@ -113,8 +113,11 @@ def cd_diagram(comparison: RankComparison, title: str) -> Figure:
     # converted to rank units so the names are never cut off.
     axis_in = 4.2
     side_in = 0.35 + 0.075 * max(len(t) for t in labels)
-    height = 1.6 + 0.28 * (rows + n_groups)
-    fig = _figure(axis_in + 2 * side_in + 0.1, height, left=0.05, right=0.05, bottom=0.05, top=0.45)
+    width = axis_in + 2 * side_in + 0.1
+    caption = _wrap(comparison.describe(), int(width * 15))  # about 15 characters of 7.5 pt per inch
+    lines = caption.count("\n") + 1
+    height = 1.6 + 0.28 * (rows + n_groups) + 0.13 * lines
+    fig = _figure(width, height, left=0.05, right=0.05, bottom=0.05, top=0.35 + 0.13 * lines)
     ax = fig.subplots()
     lo, hi = 1.0, float(max(k, 2))
     per_in = (hi - lo) / axis_in
@@ -147,7 +150,7 @@ def cd_diagram(comparison: RankComparison, title: str) -> Figure:
             pad = 0.05 * per_in
             ax.text(x_end - pad if side == "left" else x_end + pad, y, labels[i], ha="right" if side == "left" else "left", va="center", fontsize=9)
     fig.suptitle(title, fontsize=10)
-    ax.set_title(_wrap(comparison.describe(), 110), fontsize=7.5, color="0.25")
+    ax.set_title(caption, fontsize=7.5, color="0.25")
     return fig
 
 

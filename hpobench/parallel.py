@@ -213,7 +213,7 @@ def local_cluster(workers: int):
     # (torch + BLAS threads), and OMP_WAIT_POLICY=PASSIVE keeps idle OpenMP threads from spinning;
     # worker processes inherit the environment when they start.
     with thread_environment(1):
-        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR)
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL)
 
 
 def drive_on_cluster(
@@ -227,9 +227,9 @@ def drive_on_cluster(
 
     Only this process writes logs: a worker never touches the results directory, so a lost
     worker cannot leave a half-written log; Dask reruns its tasks elsewhere and each result is
-    told once. At most ``max_active`` runs are open at a time (default: twice the cluster's
-    threads, at least 2), so a study of thousands of runs keeps a bounded number of optimizers,
-    logs and futures in memory.
+    told once. At most ``max_active`` runs are open at a time (default: four times the cluster's
+    threads, at least 8, so tasks queue on the workers while results travel back), so a study of
+    thousands of runs keeps a bounded number of optimizers, logs and futures in memory.
     """
     from .executors import DaskExecutor
     from .runner import RunDriver, clock_is_simulated, expected_trials, parse_budget, run_settings
@@ -237,7 +237,7 @@ def drive_on_cluster(
 
     if max_active is None:
         threads = sum((client.nthreads() or {}).values()) if hasattr(client, "nthreads") else 1
-        max_active = max(2, 2 * threads)
+        max_active = max(8, 4 * threads)
     timeouts = {j.eval_timeout for j in jobs}
     executor = DaskExecutor(client, eval_timeout=min((t for t in timeouts if t is not None), default=None))
     queue = list(enumerate(jobs))[::-1]

@@ -1,4 +1,4 @@
-"""The one loop: one optimizer on one benchmark under a budget, logged evaluation by evaluation.
+"""One run: one optimizer on one benchmark under a budget, logged evaluation by evaluation.
 
 Budgets (:func:`parse_budget`):
 
@@ -7,10 +7,13 @@ Budgets (:func:`parse_budget`):
   charged the budget it ran at (R for single-fidelity optimizers), or only ``budget -
   resume_from`` when the optimizer continues a configuration and the benchmark can continue
   from a checkpoint. On a benchmark without a fidelity, R is one evaluation;
-* ``"300s"`` — wall-clock seconds.
+* ``"300s"`` — wall-clock seconds, or simulated seconds on a benchmark whose cost is a model
+  (``Benchmark.simulated_cost``: synthetic functions, surrogates).
 
-A run stops before the next ask once the budget is used up, so the last evaluation may overshoot
-a resource or time budget by one evaluation (its exact charge is logged).
+A run stops asking once the budget is used up by the evaluations told and those in flight, so
+the last evaluation may overshoot a resource or time budget by one evaluation (its exact charge
+is logged). :class:`RunDriver` keeps up to K evaluations in flight and tells results in a
+deterministic order; :mod:`hpobench.executors` runs them (here, in worker processes, on Dask).
 
 An exception raised by the objective (``SystemExit`` included) is a trial with status
 ``"crashed"``; a non-finite or non-numeric loss is ``"failed"``. Either is logged with its error

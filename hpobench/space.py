@@ -1,5 +1,8 @@
 """Search spaces: typed parameters, conditions, dependent bounds and the unit-cube encoding.
 
+(Just over 500 lines: the parameter types, the space and its encodings are one idea and are
+read together.)
+
 A :class:`Space` is an ordered list of parameters. A configuration is a plain ``dict`` that maps
 the name of every *active* parameter to its value (``float`` for :class:`Float`, ``int`` for
 :class:`Int`, one of the choices for :class:`Categorical`).
@@ -131,6 +134,21 @@ class _Numeric(Parameter):
         if self.is_int:
             return int(min(high, max(low, round(v))))
         return float(min(high, max(low, v)))
+
+    def from_raw(self, raw: Any, config: dict):
+        """A valid value from a number another library proposed for this parameter: the
+        position within the bounds for a parameter with a named bound (what the encoding
+        gives such libraries), else the number rounded (ints) and clipped into the bounds;
+        a non-finite number becomes the lower bound."""
+        low, high = self.bounds(config)
+        x = float(raw)
+        if not math.isfinite(x):
+            return int(low) if self.is_int else float(low)
+        if self.depends_on:
+            return self.from_unit(min(1.0, max(0.0, x)), low, high)
+        if self.is_int:
+            return int(min(high, max(low, int(round(x)))))
+        return float(min(high, max(low, x)))
 
     def check(self, value: Any, low: float, high: float) -> None:
         if self.is_int:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import json
 import math
 import os
@@ -41,7 +42,7 @@ MANIFEST_SUFFIX = ".manifest.json"
 MANIFEST_KEYS = ("benchmark", "benchmark_options", "optimizer", "optimizer_options", "seed", "budget", "parallel_evals")
 _PACKAGES = ("numpy", "scipy", "scikit-learn", "hyperopt", "dask", "distributed", "torch",
              # the peer libraries (hpobench.peers), where installed
-             "optuna", "cmaes", "scikit-optimize", "smac", "ConfigSpace", "dehb", "syne-tune", "keras-tuner", "keras")
+             "optuna", "cmaes", "scikit-optimize", "smac", "ConfigSpace", "dehb", "syne-tune", "keras-tuner", "keras", "ray")
 
 
 def _sync(fd: int) -> None:
@@ -117,7 +118,18 @@ def manifest_path(log: str | os.PathLike) -> Path:
     return log.with_name(log.name[: -len(LOG_SUFFIX)] + MANIFEST_SUFFIX if log.name.endswith(LOG_SUFFIX) else log.name + MANIFEST_SUFFIX)
 
 
+@functools.lru_cache(maxsize=1)
+def _package_versions() -> tuple:
+    # Looking up ~20 distributions costs ~0.2 s; versions do not change while a process runs.
+    return tuple(_lookup_versions().items())
+
+
 def package_versions() -> dict[str, str]:
+    """The versions of Python and of the packages a result depends on (those installed)."""
+    return dict(_package_versions())
+
+
+def _lookup_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for pkg in _PACKAGES:
         try:

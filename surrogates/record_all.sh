@@ -24,6 +24,7 @@ step kernel-ls-digits --configs 256
 step kernel-ls-digits --configs 32 --seeds 3
 step lenet-digits --configs 32
 step random-features-digits --configs 16 --budgets "$RF_GRID"
+step lenet-digits --configs 8 --seeds 3
 step lenet-mnist1d --configs 16
 step lenet-digits --configs 16 --seeds 3
 step lenet-digits --configs 64

@@ -59,4 +59,4 @@ def test_wilcoxon_against_random():
     p = wilcoxon_vs({"random": base, "better": better, "same": same}, "random")
     assert p["better"] < 0.01
     assert math.isnan(p["same"]) and math.isnan(p["random"])
-    assert math.isnan(wilcoxon_vs({"x": better})["x"])
+    assert math.isnan(wilcoxon_vs({"x": better}, "random")["x"])

@@ -57,8 +57,8 @@ def test_report_is_self_contained_and_leaves_the_study_untouched(study, report):
 def test_report_numbers_match_the_logs(study):
     data = load_report_data([study])
     mf = data.benchmarks["mf-branin"]
-    assert mf.budget_kind == "resource" and mf.budget_amount == 5.0 and mf.axes == ["evaluations", "resource", "time"]
-    assert data.benchmarks["branin"].axes == ["evaluations", "resource", "time"]
+    assert mf.budget_kind == "resource" and mf.budget_amount == 5.0 and mf.axes == ["evaluations", "resource", "elapsed"]
+    assert data.benchmarks["branin"].axes == ["evaluations", "resource", "elapsed"]
     assert data.common_optimizers() == ["random", "tpe"]
     # the normalized score of random is 0 by construction; hyperband's from its own median regret
     scores = C.normalized_scores(data)
@@ -91,7 +91,7 @@ def test_partial_study_lists_incomplete_runs_and_counts_failure_kinds(study, tmp
     recs[3].update(status="crashed", loss=None)
     log0.write_text("".join(json.dumps(r) + "\n" for r in recs))
     before = _digest(part)
-    data = load_report_data([part])
+    data = load_report_data(part)  # one directory needs no list
     b = data.benchmarks["branin"]
     run = b.runs["tpe"][1]
     assert not run.complete and run.used == 2.0 and run.n_records == 2

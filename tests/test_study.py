@@ -230,3 +230,77 @@ def test_two_processes_on_one_study_directory(tmp_path):
     for k in (0, 1):
         trials = [r["trial"] for r in read_records(out / "branin" / "random" / f"seed-{k}.jsonl")]
         assert trials == list(range(40))
+
+
+def test_instances_give_each_seed_its_own_shifted_optimum(tmp_path):
+    """compare --instances N: seed k runs on instance k mod N; the optimum value is the same,
+    so regret stays comparable, and a benchmark without instances is refused."""
+    from hpobench.storage import read_manifest
+
+    study = Study(["ackley"], ["random"], seeds=3, budget="4", out=tmp_path / "s", instances=3)
+    study.run()
+    options = [read_manifest(tmp_path / "s" / "ackley" / "random" / f"seed-{k}.jsonl")["benchmark_options"] for k in range(3)]
+    assert options == [{"instance": 0}, {"instance": 1}, {"instance": 2}]
+    again = Study.from_directory(tmp_path / "s")
+    assert again.instances == 3 and [j.benchmark_options for j in again.jobs()] == options
+    with pytest.raises(StudyError, match="has no instances"):
+        Study(["counting-ones"], ["random"], seeds=2, budget="2R", out=tmp_path / "c", instances=2).pairs()
+
+
+def test_compare_prints_and_runs_a_third_party_hyperband_variant(tmp_path, capsys):
+    """Issue 8: a Hyperband variant registered by someone else, whose configurations come from
+    its own source, gets the same plan printing and runs as ours (nothing keys on its name)."""
+    import numpy as np
+
+    from hpobench.cli import main
+    from hpobench.optimizers import _REGISTRY, register_optimizer
+    from hpobench.optimizers.hyperband import ConfigSource, Hyperband
+
+    class CornerSource(ConfigSource):
+        """Proposes configurations near the lower corner of the box."""
+
+        def propose(self, budget):
+            return self.space.decode(self.rng.uniform(0.0, 0.1, len(self.space.params)))
+
+    class CornerHyperband(Hyperband):
+        name = "corner-hyperband"
+
+        def default_source(self):
+            return CornerSource()
+
+    register_optimizer("corner-hyperband", CornerHyperband)
+    try:
+        rc = main(["compare", "--benchmarks", "mf-branin", "--optimizers", "corner-hyperband,random", "--seeds", "1",
+                   "--budget", "2R", "--out", str(tmp_path / "s")])
+        err = capsys.readouterr().err
+        assert rc == 0
+        assert "corner-hyperband on mf-branin" in err and "corner-hyperband plan" in err
+        records = read_records(tmp_path / "s" / "mf-branin" / "corner-hyperband" / "seed-0.jsonl")
+        assert records and all(r["config"]["x1"] < -5 + 0.1 * 15 + 1e-9 for r in records)
+        assert {r["budget"] for r in records} >= {1.0, 3.0}
+    finally:
+        _REGISTRY.pop("corner-hyperband", None)
+
+
+def test_piped_list_keeps_whole_names():
+    """Issue 9 item 18: rows read `random-features-…` when `list` went to a pipe."""
+    out = cli("list").stdout
+    assert "random-features-digits " in out and "…" not in "".join(ln.split("│")[1] for ln in out.splitlines() if ln.count("│") > 2)
+
+
+def test_no_dask_dashboard_warning_leaks_into_the_output(tmp_path):
+    """Issue 9 item 18: 'Port 8787 is already in use' leaked into compare's output."""
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":8787"):  # holds the port
+        proc = cli("compare", "--benchmarks", "branin", "--optimizers", "random", "--seeds", "2", "--budget", "3",
+                   "--workers", "2", "--out", str(tmp_path / "s"))
+    assert proc.returncode == 0, proc.stderr
+    assert "8787" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_wrongly_typed_benchmark_option_says_what_is_accepted(tmp_path):
+    """Issue 9 item 14: `noise=abc` gave a misleading message about options not taken."""
+    proc = cli("compare", "--benchmarks", "branin", "--optimizers", "random", "--seeds", "1", "--budget", "2",
+               "--benchmark-option", "noise=abc", "--out", str(tmp_path / "s"))
+    one_line_exit_2(proc, "noise must be a number >= 0")

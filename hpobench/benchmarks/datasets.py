@@ -1,5 +1,9 @@
 """Dataset loaders shared by the real benchmarks (CNNs, kernel classifiers).
 
+(Over 500 lines because it holds one small reader per on-disk format — digits, MNIST-1D, IDX,
+CIFAR-10 batches, SVHN .mat — each with its file checks; splitting them would scatter the shared
+split and error conventions.)
+
 Every loader returns a :class:`Split` — train / validation / test arrays with fixed, documented
 splits — and never touches the network:
 

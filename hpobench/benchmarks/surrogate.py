@@ -1,6 +1,6 @@
 """Benchmarks built on recorded learning curves (``surrogates/<benchmark>/``).
 
-* :class:`SurrogateBenchmark` (``*-surrogate``) — a random forest fitted on the recorded curves
+* :class:`SurrogateBenchmark` (``*-surrogate``) — a tree ensemble fitted on the recorded curves
   (:mod:`hpobench.surrogates.model`) predicts validation error, test error and seconds at any
   budget of the continuous fidelity, for any configuration of the source benchmark's space.
   Seeded noise with the measured seed-to-seed spread is added; a configuration's value at
@@ -69,6 +69,9 @@ class RecordedBenchmark(Benchmark):
     suffix: ClassVar[str] = ""
     #: Spearman's rank correlation at R that ``surrogate validate`` requires.
     validation_threshold: ClassVar[float] = 0.85
+    #: The cost is the recorded (or predicted) training seconds, not time spent here: runs use
+    #: the simulated clock, so curves against time with K workers come out in seconds.
+    simulated_cost: ClassVar[bool] = True
 
     def __init__(self, source: str | None = None, root: str | os.PathLike | None = None):
         from . import get_benchmark
@@ -94,6 +97,8 @@ class RecordedBenchmark(Benchmark):
         self.can_continue = self.source_can_continue
         self.name = f"{self.source}-{self.suffix}"
         self.data = self._cached(("data",), self._load)
+        if len(self.data) == 0:
+            raise TableMissingError(f"the table for {self.source!r} at {self.directory} has no complete curve yet")
 
     def _cached(self, key: tuple, build):
         key = (str(self.directory.resolve()), self.sha256) + key
@@ -111,7 +116,7 @@ class RecordedBenchmark(Benchmark):
     def data_available(self) -> bool:
         return (self.directory / TABLE_FILE).is_file()
 
-    def _cost(self, seconds: np.ndarray | float, at: float, resume_from: float | None, lookup) -> float:
+    def _cost(self, at: float, resume_from: float | None, lookup) -> float:
         """Seconds charged for reaching ``at``: the continuation only when resumed and the
         source continues from checkpoints (cumulative seconds), else the whole evaluation."""
         cost = lookup(at)
@@ -121,7 +126,7 @@ class RecordedBenchmark(Benchmark):
 
 
 class SurrogateBenchmark(RecordedBenchmark):
-    """A random-forest surrogate of a recorded benchmark (see the module docstring).
+    """A tree-ensemble surrogate of a recorded benchmark (see the module docstring).
 
     Args:
         source, root: see :class:`RecordedBenchmark`.
@@ -137,13 +142,24 @@ class SurrogateBenchmark(RecordedBenchmark):
         if noise < 0:
             raise ValueError(f"noise must be >= 0, got {noise}")
         self.model_kind, self.n_trees, self.noise_scale = model, int(n_trees), float(noise)
-        self.model = self._cached(("model", model, self.n_trees), lambda: CurveModel(model, self.n_trees).fit(self.data))
-        self.noise_sd, self.noise_rho = self._cached(("noise",), self.data.noise)
         self.budgets = self.data.budgets
         self._curves: dict = {}
-        best = np.nanmin(self.data.val[:, -1]) if len(self.data) else math.nan
-        self.optimum = None
-        self.recorded_best = float(best)
+        self.optimum = None  # like the real benchmark: the best achievable test error is unknown
+        self.recorded_best = float(np.nanmin(self.data.val[:, -1]))
+
+    @property
+    def model(self) -> CurveModel:
+        """The fitted model, fitted on first use (once per process), so that listing or
+        planning a study does not pay for it."""
+        return self._cached(("model", self.model_kind, self.n_trees), lambda: CurveModel(self.model_kind, self.n_trees).fit(self.data))
+
+    @property
+    def noise_sd(self) -> np.ndarray:
+        return self._cached(("noise",), self.data.noise)[0]
+
+    @property
+    def noise_rho(self) -> float:
+        return self._cached(("noise",), self.data.noise)[1]
 
     def fit_model(self, data: CurveData) -> CurveModel:
         """A model of this benchmark's kind fitted on ``data`` (for cross-validation)."""
@@ -174,7 +190,7 @@ class SurrogateBenchmark(RecordedBenchmark):
         def at(curve, b):
             return float(np.interp(math.log(b), lb, curve))
 
-        cost = self._cost(sec, budget, resume_from, lambda b: at(sec, b))
+        cost = self._cost(budget, resume_from, lambda b: at(sec, b))
         return Result(loss=at(val, budget), cost=cost, test_loss=at(test, budget), info={"surrogate": self.model_kind})
 
 
@@ -186,24 +202,11 @@ class TableBenchmark(RecordedBenchmark):
 
     def __init__(self, source: str | None = None, root=None):
         super().__init__(source, root)
-        first = self._cached(("first-seed",), self._first_seed_curves)
+        first = self._cached(("first-seed",), lambda: self.data.subset(self.data.first_seed()))
         self.table = first
-        if len(first) == 0:
-            raise TableMissingError(f"the table for {self.source!r} at {self.directory} has no complete curve yet")
         self.budgets = first.budgets
         self.optimum = None  # like the real benchmark: the best achievable test error is unknown
         self.recorded_best = float(np.nanmin(first.val[:, -1]))
-
-    def _first_seed_curves(self) -> CurveData:
-        d = self.data
-        order = np.lexsort((d.seeds, d.config_ids))
-        keep = np.zeros(len(d), dtype=bool)
-        seen = set()
-        for i in order:
-            if int(d.config_ids[i]) not in seen:
-                seen.add(int(d.config_ids[i]))
-                keep[i] = True
-        return d.subset(keep)
 
     def lookup(self, config: dict) -> tuple[int, float]:
         """Row of the nearest recorded configuration and its distance in the unit cube."""
@@ -220,7 +223,7 @@ class TableBenchmark(RecordedBenchmark):
         i, dist = self.lookup(config)
         j = self.budget_index(budget)
         t = self.table
-        cost = self._cost(t.seconds[i], budget, resume_from, lambda b: t.seconds[i, self.budget_index(b)])
+        cost = self._cost(budget, resume_from, lambda b: t.seconds[i, self.budget_index(b)])
         info = {"config_id": int(t.config_ids[i]), "distance": dist, "table_budget": float(self.budgets[j]), "recorded_config": t.configs[i]}
         test = t.test[i, j]
         return Result(loss=float(t.val[i, j]), cost=cost, test_loss=None if math.isnan(test) else float(test), info=info)

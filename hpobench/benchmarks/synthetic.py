@@ -117,8 +117,10 @@ class SyntheticBenchmark(Benchmark):
     rotate_instances = False
 
     def __init__(self, noise: float = 0.0, cpu_work: int = 0, instance: int = 0):
-        if noise < 0:
-            raise ValueError(f"noise must be >= 0, got {noise}")
+        if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not noise >= 0:
+            raise ValueError(f"noise must be a number >= 0 (the standard deviation of the observation noise), got {noise!r}")
+        if isinstance(cpu_work, bool) or not isinstance(cpu_work, int):
+            raise ValueError(f"cpu_work must be a whole number of iterations >= 0, got {cpu_work!r}")
         if cpu_work < 0:
             raise ValueError(f"cpu_work must be >= 0, got {cpu_work}")
         if isinstance(instance, bool) or int(instance) != instance or instance < 0:

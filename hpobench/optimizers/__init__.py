@@ -60,11 +60,12 @@ _REGISTRY: dict[str, Any] = {
     "smac3-bb": "hpobench.peers.smac:SMAC3BlackBox",
     "smac3-hyperband": "hpobench.peers.smac:SMAC3Hyperband",
     "hyperopt-rand": "hpobench.peers.hyperopt:HyperoptRandom",
+    "ray-asha": "hpobench.peers.ray:RayASHA",
     "keras-tuner-hyperband": "hpobench.peers.keras_tuner:KerasTunerHyperband",
     "keras-tuner-bayesian": "hpobench.peers.keras_tuner:KerasTunerBayesian",
     "syne-tune-asha": "hpobench.peers.syne_tune:SyneTuneASHA",
     "syne-tune-bohb": "hpobench.peers.syne_tune:SyneTuneBOHB",
-    "dehb-automl": "hpobench.peers.dehb:DEHBOptimizer"  # the DEHB authors' library; "dehb" is ours,
+    "dehb-automl": "hpobench.peers.dehb:DEHBOptimizer",  # the DEHB authors' library; "dehb" is ours
 }
 
 #: Parametrized names: ``bracket-s<k>`` is the paper's "bracket s=k" baseline (one

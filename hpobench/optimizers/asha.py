@@ -27,9 +27,8 @@ import numpy as np
 from ..benchmarks.base import Fidelity, Result
 from ..space import Space
 from .base import Capabilities, Optimizer, Trial
-from .hyperband.brackets import _resolve_budgets
 from .hyperband.schedule import _check_eta, _frac, _largest_power, schedule
-from .hyperband.settings import split_settings
+from .hyperband.settings import resolve_budgets, split_settings
 from .hyperband.sources import ConfigSource, RandomSource, make_source
 
 __all__ = ["ASHA", "AsyncHyperband"]
@@ -105,22 +104,22 @@ class ASHA(Optimizer):
         settings, options = split_settings(settings, options, self.settings_fields, {})
         super().__init__(space, seed=seed, fidelity=fidelity, **options)
         self.settings = settings
-        self.max_budget, self.min_budget = _resolve_budgets(fidelity, settings.max_budget, settings.min_budget, self.name)
+        self.max_budget, self.min_budget = resolve_budgets(fidelity, settings.max_budget, settings.min_budget, self.name)
         self.eta = settings.eta
         self.resume = bool(settings.resume)
         if isinstance(s, bool) or int(s) != s:
             raise ValueError(f"s must be an integer, got {s!r}")
-        #: Rungs per bracket (one bracket for ASHA).
-        self.brackets: list[list[_Rung]] = [
-            [_Rung(b) for b in _rung_budgets(self.max_budget, self.min_budget, self.eta, int(si))] for si in self._bracket_rates(int(s))
-        ]
+        #: The early-stopping rate of each bracket (ASHA has one).
         self.rates = self._bracket_rates(int(s))
+        #: The rungs of each bracket.
+        self.brackets: list[list[_Rung]] = [
+            [_Rung(b) for b in _rung_budgets(self.max_budget, self.min_budget, self.eta, rate)] for rate in self.rates
+        ]
         self.source = make_source(source, RandomSource)
         self.source.bind(self.space, self.rng, seed)
-        #: Every configuration started: (config, bracket position, last budget told).
+        #: Every configuration started, by config index.
         self.configs: list[dict] = []
-        self._bracket_of: list[int] = []
-        self._last_budget: list[float | None] = []
+        self._last_budget: list[float | None] = []  # the budget each configuration last ran at
         self._running: dict[int, tuple[int, int, int]] = {}  # trial id -> (bracket pos, rung, config index)
 
     def _bracket_rates(self, s: int) -> list[int]:
@@ -140,7 +139,6 @@ class ASHA(Optimizer):
         pos = self._new_bracket()
         config = self.source.propose(self.brackets[pos][0].budget)
         self.configs.append(config)
-        self._bracket_of.append(pos)
         self._last_budget.append(None)
         return self._trial(pos, 0, len(self.configs) - 1)
 

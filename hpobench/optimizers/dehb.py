@@ -31,9 +31,8 @@ import numpy as np
 from ..benchmarks.base import Fidelity, Result
 from ..space import Space
 from .base import Capabilities, Optimizer, Trial
-from .hyperband.brackets import _resolve_budgets
 from .hyperband.schedule import schedule
-from .hyperband.settings import split_settings
+from .hyperband.settings import resolve_budgets, split_settings
 
 __all__ = ["DEHB"]
 
@@ -92,7 +91,7 @@ class DEHB(Optimizer):
             raise ValueError(f"need 0 < mutation_factor <= 2 and 0 <= crossover_prob <= 1, got {mutation_factor!r}, {crossover_prob!r}")
         self.F, self.CR = float(mutation_factor), float(crossover_prob)
         self.settings = settings
-        self.max_budget, self.min_budget = _resolve_budgets(fidelity, settings.max_budget, settings.min_budget, self.name)
+        self.max_budget, self.min_budget = resolve_budgets(fidelity, settings.max_budget, settings.min_budget, self.name)
         self.eta = settings.eta
         self.n_iterations = settings.n_iterations
         #: One outer loop's brackets (Hyperband's schedule), most exploratory first.

@@ -20,11 +20,13 @@ A run that reaches the maximum budget tells the base optimizer its real final lo
 run has finished there is no incumbent and nothing stops.
 
 Trial ``info`` holds ``run`` (the base optimizer's proposal number), ``step`` and ``checkpoint``
-(True on the steps after which the rule is evaluated); when such a step is told, its ``info``
-gains ``decision`` (``"continue: better than incumbent"``, ``"continue"`` or ``"stop"``) with
-``p_better`` and ``predicted_final``, which the runner writes to the log with the trial (it
-writes a trial's record after telling its result). The log thus shows every run's
-``resume_from`` chain and each stop decision.
+(True on the steps after which the rule is evaluated). A decision is taken when a checkpoint
+step is told, so the next trial asked carries it: its ``info["decisions"]`` lists the decisions
+taken since the previous ask, each ``{"run", "step", "decision", "p_better", "predicted_final"}``
+with ``decision`` one of ``"continue: better than incumbent"``, ``"continue"``, ``"stop"``
+(sequentially that is the very next record: the run's next step, or the next run's first step
+after a stop). Trial info is fixed when a trial is asked, so this reaches the log through every
+executor. The log thus shows every run's ``resume_from`` chain and each stop decision.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import numpy as np
 from ..benchmarks.base import Fidelity, Result
 from ..space import Space
 from .base import Capabilities, Optimizer, Trial
-from .hyperband.brackets import _resolve_budgets
+from .hyperband.settings import resolve_budgets
 from .learning_curves import LearningCurvePredictor
 
 __all__ = ["SMACEarly"]
@@ -106,7 +108,7 @@ class SMACEarly(Optimizer):
         super().__init__(space, seed=seed, fidelity=fidelity, **options)
         from . import get_optimizer_class
 
-        self.max_budget, self.min_budget = _resolve_budgets(fidelity, max_budget, min_budget, self.name)
+        self.max_budget, self.min_budget = resolve_budgets(fidelity, max_budget, min_budget, self.name)
         cls = get_optimizer_class(base)
         if cls.capabilities.multi_fidelity:
             raise ValueError(f"smac-early: base {base!r} chooses budgets itself; it must be a single-fidelity optimizer")
@@ -129,6 +131,7 @@ class SMACEarly(Optimizer):
         self.incumbent_loss: float | None = None
         #: How many runs were stopped early and how many ran to the end.
         self.n_stopped = self.n_completed = 0
+        self._decisions: list[dict] = []  # taken since the last ask; the next trial carries them
 
     # --------------------------------------------------------------------------- ask/tell
     def _ask(self) -> Trial | None:
@@ -141,10 +144,10 @@ class SMACEarly(Optimizer):
             self.runs.append(run)
             self._active.append(run)
         j = run.next_step
-        trial = self.new_trial(
-            run.base_trial.config, self.budgets[j], self.budgets[j - 1] if j > 0 else None,
-            run=run.number, step=j, checkpoint=j in self.checkpoints,
-        )
+        info = {"run": run.number, "step": j, "checkpoint": j in self.checkpoints}
+        if self._decisions:
+            info["decisions"], self._decisions = self._decisions, []
+        trial = self.new_trial(run.base_trial.config, self.budgets[j], self.budgets[j - 1] if j > 0 else None, **info)
         run.in_flight = True
         self._by_trial[trial.id] = run
         return trial
@@ -168,7 +171,7 @@ class SMACEarly(Optimizer):
             return
         if trial.info.get("checkpoint") and self.incumbent_loss is not None:
             decision = self.decide(run.losses)
-            trial.info.update(decision)
+            self._decisions.append({"run": run.number, "step": trial.info["step"], **decision})
             if decision["decision"] == "stop":
                 self.n_stopped += 1
                 self._end(run, Result(decision["predicted_final"], cost=result.cost))

@@ -307,11 +307,5 @@ class TPE(Optimizer):
             if isinstance(p, Categorical):
                 config[p.name] = p.choices[int(raw)]
                 continue
-            low, high = p.bounds(config)
-            if p.depends_on:
-                config[p.name] = p.from_unit(min(1.0, max(0.0, float(raw))), low, high)
-            elif p.is_int:
-                config[p.name] = int(min(high, max(low, int(round(float(raw))))))
-            else:
-                config[p.name] = float(min(high, max(low, float(raw))))
+            config[p.name] = p.from_raw(raw, config)
         return config

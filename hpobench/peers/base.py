@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-import os
 import shutil
 import tempfile
+import weakref
 from importlib import metadata
 from typing import Any, ClassVar
 
 from ..optimizers.base import Optimizer
 
-__all__ = ["MissingPeerError", "PeerOptimizer", "library_seed"]
+__all__ = ["MissingPeerError", "PeerOptimizer", "ScratchDir", "library_seed"]
 
 
 class MissingPeerError(ImportError):
@@ -61,9 +61,10 @@ class PeerOptimizer(Optimizer):
     # ------------------------------------------------------------------------ what the CLI asks
     @classmethod
     def is_available(cls) -> bool:
-        """True when every module in :attr:`peer_modules` can be imported (not imported here)."""
+        """True when the top-level package of every module in :attr:`peer_modules` is installed
+        (nothing is imported: ``find_spec`` of a submodule would import its parent)."""
         try:
-            return all(importlib.util.find_spec(m) is not None for m in cls.peer_modules)
+            return all(importlib.util.find_spec(m.split(".")[0]) is not None for m in cls.peer_modules)
         except (ImportError, ValueError):
             return False
 
@@ -98,7 +99,4 @@ class ScratchDir:
 
     def __init__(self, prefix: str):
         self.path = tempfile.mkdtemp(prefix=f"hpobench-{prefix}-")
-
-    def __del__(self):
-        if os.path is not None:  # interpreter shutdown may have torn os down
-            shutil.rmtree(self.path, ignore_errors=True)
+        self._cleanup = weakref.finalize(self, shutil.rmtree, self.path, True)

@@ -1,35 +1,33 @@
-"""Syne Tune's asynchronous multi-fidelity schedulers (ASHA, BOHB) driven through
-``suggest`` / ``on_trial_add`` / ``on_trial_result``, the calls Syne Tune's own ``Tuner`` makes.
+"""Syne Tune's asynchronous multi-fidelity schedulers (ASHA, BOHB) driven through ``suggest`` /
+``on_trial_add`` / ``on_trial_result``, the calls Syne Tune's own ``Tuner`` makes.
 
-Both are *stopping*-type ASHA (Li et al. 2018, "A System for Massively Parallel Hyperparameter
-Tuning"): a trial trains on and reports at each rung; the scheduler answers CONTINUE or STOP.
-Here a trial is run rung by rung: budgets map to Syne Tune's integer resource levels (level
-``s`` is budget ``s * fidelity.min``, ``grace_period = 1``, ``max_t = round(R / r_min)``,
-``reduction_factor = eta``); the first evaluation runs to the first rung, each CONTINUE makes the
-next :meth:`ask` continue it to the next rung (``resume_from`` = the budget reached), until STOP
-or R. Continuations are served before new trials.
+Both are stopping-type ASHA (Li et al. 2018, "A System for Massively Parallel Hyperparameter
+Tuning"), run rung by rung as :mod:`hpobench.peers.stepping` describes (grace period 1 level,
+``reduction_factor = eta = 3``, one bracket):
 
-* ``syne-tune-asha``: ``syne_tune.optimizer.baselines.ASHA`` (random search, one bracket);
-* ``syne-tune-bohb``: ``syne_tune.optimizer.baselines.BOHB`` (ASHA with a KDE searcher, as in
-  BOHB but asynchronous, which Syne Tune states).
+* ``syne-tune-asha``: ASHA with random search;
+* ``syne-tune-bohb``: ASHA with a KDE searcher (BOHB, asynchronous, as Syne Tune states).
 
 Syne Tune has no conditions and no dependent bounds: the flat view of
 :mod:`hpobench.peers.translate` is used. A failed evaluation is ``on_trial_error`` and the trial
-ends. Seeds go to the searchers (``random_seed``); ``on_trial_add`` draws the bracket with
-NumPy's *global* RNG, which with one bracket has a single choice, so runs are still
-reproducible, but the call advances ``numpy.random``'s global state.
+ends.
+
+Seeds: Syne Tune 0.16's ``RandomSearcher`` and KDE searcher draw their random configurations
+from NumPy's *global* RNG (the seed they are given is unused for that), so both adapters are
+built as ``baselines.ASHA`` / ``baselines.BOHB`` build themselves but with searchers that draw
+from their own seeded ``random_state`` (same distributions). ``on_trial_add`` still draws the
+bracket with ``np.random.choice``; with one bracket that choice is fixed, so runs are
+reproducible, but the call advances NumPy's global RNG state.
 """
 
 from __future__ import annotations
 
 import datetime
 import logging
-from collections import deque
 
-from ..benchmarks.base import Result
-from ..optimizers.base import Capabilities, Trial
-from .base import PeerOptimizer, library_seed
-from .translate import decode, flat_params
+from .base import library_seed
+from .stepping import SteppingPeer
+from .translate import flat_params
 
 __all__ = ["SyneTuneASHA", "SyneTuneBOHB", "syne_tune_space"]
 
@@ -51,99 +49,74 @@ def syne_tune_space(space) -> dict:
     return out
 
 
-class _SyneTune(PeerOptimizer):
+class _SyneTune(SteppingPeer):
     peer_library = "syne-tune"
     peer_modules = ("syne_tune",)
     peer_extra = "syne-tune"
     space_notes = "no conditions (inactive parameters sampled, dropped after decoding); dependent bounds as relative positions"
-    capabilities = Capabilities(conditional=True, dependent_bounds=True, multi_fidelity=True, batch=True)
 
     def __init__(self, space, seed=0, fidelity=None, eta: int = 3):
-        if fidelity is None:
-            raise ValueError(f"{self.name} needs a benchmark with a fidelity")
-        super().__init__(space, seed=seed, fidelity=fidelity)
-        # Syne Tune warns on every scheduler built that points_to_evaluate is handled elsewhere.
+        super().__init__(space, seed=seed, fidelity=fidelity, eta=eta)
+        from syne_tune.optimizer.schedulers.asha import AsynchronousSuccessiveHalving
+
+        # Syne Tune warns on every scheduler built that points_to_evaluate is handled elsewhere,
         # and on every failed trial (which the runner's log records).
         for logger in ("syne_tune.optimizer.schedulers.searchers.last_value_multi_fidelity_searcher", "syne_tune.optimizer.schedulers.asha"):
             logging.getLogger(logger).setLevel(logging.ERROR)
-        self.eta = int(eta)
-        self._levels = max(1, int(round(fidelity.max / fidelity.min)))
-        self.scheduler = self._scheduler(syne_tune_space(space), library_seed(seed))
-        self._milestones = sorted(m for m, _ in self.scheduler.brackets[0].rungs) + [self._levels]
-        self._ready: deque = deque()  # (syne trial, config, level reached)
-        self._open: dict[int, object] = {}
+        config_space = syne_tune_space(space)
+        self.scheduler = AsynchronousSuccessiveHalving(
+            config_space, metric=_METRIC, do_minimize=True, searcher=self._searcher(config_space, library_seed(seed)),
+            time_attr=_LEVEL, max_t=self.max_level, grace_period=1, reduction_factor=self.eta, brackets=1,
+            random_seed=library_seed(seed),
+        )
+        self._milestones = sorted(int(m) for m, _ in self.scheduler.brackets[0].rungs)
         self._st_ids = 0
 
-    def _scheduler(self, config_space: dict, seed: int):  # pragma: no cover - overridden
+    def _searcher(self, config_space: dict, seed: int):  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _budget(self, level: int) -> float:
-        return min(float(self.fidelity.max), level * float(self.fidelity.min))
-
-    def _next_level(self, reached: int) -> int:
-        return min(m for m in self._milestones if m > reached)
-
-    def _ask(self) -> Trial:
+    def _start(self):
         from syne_tune.backend.trial_status import Trial as SyneTrial
 
-        if self._ready:
-            st, config, reached = self._ready.popleft()
-        else:
-            suggestion = self.scheduler.suggest()
-            if suggestion is None:
-                return None
-            # creation_time is bookkeeping only; a fixed value keeps runs identical.
-            st = SyneTrial(self._st_ids, suggestion.config, datetime.datetime(2000, 1, 1))
-            self._st_ids += 1
-            self.scheduler.on_trial_add(st)
-            config, reached = decode(self.space, suggestion.config), 0
-        level = self._next_level(reached)
-        self._open[self._next_id] = st
-        resume = self._budget(reached) if reached else None
-        return self.new_trial(config, budget=self._budget(level), resume_from=resume, syne_trial=st.trial_id, level=level)
+        suggestion = self.scheduler.suggest()
+        if suggestion is None:
+            return None
+        # creation_time is bookkeeping only; a fixed value keeps runs identical.
+        st = SyneTrial(self._st_ids, suggestion.config, datetime.datetime(2000, 1, 1))
+        self._st_ids += 1
+        self.scheduler.on_trial_add(st)
+        return st, suggestion.config
 
-    def _tell(self, trial: Trial, result: Result) -> None:
+    def _report(self, st, loss, level):
         from syne_tune.optimizer.scheduler import SchedulerDecision
 
-        st = self._open.pop(trial.id)
-        if not result.ok:
-            self.scheduler.on_trial_error(st)
-            self.scheduler.on_trial_remove(st)
-            return
-        level = int(trial.info["level"])
-        report = {_METRIC: float(result.loss), _LEVEL: level}
-        decision = self.scheduler.on_trial_result(st, report)
-        if level >= self._levels:
-            self.scheduler.on_trial_complete(st, report)
-        elif decision == SchedulerDecision.CONTINUE:
-            self._ready.append((st, trial.config, level))
-        else:
-            self.scheduler.on_trial_remove(st)
+        return self.scheduler.on_trial_result(st, {_METRIC: loss, _LEVEL: level}) == SchedulerDecision.CONTINUE
+
+    def _complete(self, st, loss, level):
+        self.scheduler.on_trial_complete(st, {_METRIC: loss, _LEVEL: level})
+
+    def _stopped(self, st):
+        self.scheduler.on_trial_remove(st)
+
+    def _failed(self, st):
+        self.scheduler.on_trial_error(st)
+        self.scheduler.on_trial_remove(st)
 
 
 class SyneTuneASHA(_SyneTune):
-    """Syne Tune's ASHA (stopping type, random search, one bracket).
-
-    Built as ``baselines.ASHA`` builds it, except for the searcher: Syne Tune 0.16's
-    ``RandomSearcher`` samples with NumPy's global RNG (its seed is unused), so the multi-fidelity
-    searcher is told to keep drawing from its own seeded sampler (``num_init_random_draws`` never
-    reached), which is the same uniform random search, reproducible.
-    """
+    """Syne Tune's ASHA (stopping type, random search, one bracket)."""
 
     name = "syne-tune-asha"
 
-    def _scheduler(self, config_space: dict, seed: int):
-        from syne_tune.optimizer.schedulers.asha import AsynchronousSuccessiveHalving
+    def _searcher(self, config_space: dict, seed: int):
         from syne_tune.optimizer.schedulers.searchers.last_value_multi_fidelity_searcher import (
             LastValueMultiFidelitySearcher,
         )
 
-        searcher = LastValueMultiFidelitySearcher(
+        # The multi-fidelity searcher samples from its own seeded RNG until it has
+        # num_init_random_draws results; never reaching it keeps random search seeded.
+        return LastValueMultiFidelitySearcher(
             config_space=config_space, searcher="random_search", random_seed=seed, num_init_random_draws=2**62
-        )
-        return AsynchronousSuccessiveHalving(
-            config_space, metric=_METRIC, do_minimize=True, searcher=searcher, time_attr=_LEVEL,
-            max_t=self._levels, grace_period=1, reduction_factor=self.eta, brackets=1, random_seed=seed,
         )
 
 
@@ -152,24 +125,19 @@ class SyneTuneBOHB(_SyneTune):
 
     name = "syne-tune-bohb"
 
-    def _scheduler(self, config_space: dict, seed: int):
-        from syne_tune.optimizer.schedulers.asha import AsynchronousSuccessiveHalving
+    def _searcher(self, config_space: dict, seed: int):
         from syne_tune.optimizer.schedulers.searchers.kde import KernelDensityEstimator
         from syne_tune.optimizer.schedulers.searchers.last_value_multi_fidelity_searcher import (
             LastValueMultiFidelitySearcher,
         )
 
         class SeededKDE(KernelDensityEstimator):
-            """Syne Tune 0.16's KDE searcher draws its random configurations (a third of all, and
-            the start-up ones) with NumPy's global RNG; this draws them from its own seeded one."""
+            """The KDE searcher with its random draws (a third of all, and the start-up ones)
+            from its own seeded ``random_state`` instead of NumPy's global RNG."""
 
             def _get_random_config(self):
                 return {k: v.sample(random_state=self.random_state) if hasattr(v, "sample") else v for k, v in self.config_space.items()}
 
         # baselines.BOHB's searcher settings (Syne Tune 0.16 defaults), with the seeded KDE.
         kwargs = {"num_min_data_points": None, "top_n_percent": 15, "min_bandwidth": 1e-3, "num_candidates": 64, "bandwidth_factor": 3, "random_fraction": 0.33}
-        searcher = LastValueMultiFidelitySearcher(config_space=config_space, searcher=SeededKDE, random_seed=seed, searcher_kwargs=kwargs)
-        return AsynchronousSuccessiveHalving(
-            config_space, metric=_METRIC, do_minimize=True, searcher=searcher, time_attr=_LEVEL,
-            max_t=self._levels, grace_period=1, reduction_factor=self.eta, brackets=1, random_seed=seed,
-        )
+        return LastValueMultiFidelitySearcher(config_space=config_space, searcher=SeededKDE, random_seed=seed, searcher_kwargs=kwargs)

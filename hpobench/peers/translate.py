@@ -30,7 +30,6 @@ Example:
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,14 +117,7 @@ def decode(space: Space, values: dict[str, Any], partial: bool = False) -> dict:
         if isinstance(p, Categorical):
             config[p.name] = p.choices[choice_labels(p).index(str(raw))]
             continue
-        low, high = p.bounds(config)
-        if p.depends_on:
-            config[p.name] = p.from_unit(min(1.0, max(0.0, float(raw))), low, high)
-        elif p.is_int:
-            config[p.name] = int(min(high, max(low, int(round(float(raw))))))
-        else:
-            x = float(raw)
-            config[p.name] = float(min(high, max(low, x))) if math.isfinite(x) else float(low)
+        config[p.name] = p.from_raw(raw, config)
     return config
 
 

@@ -25,6 +25,7 @@ import numpy as np
 from .. import figures as F
 from ..storage import LOG_SUFFIX, MANIFEST_SUFFIX, safe_name
 from . import collect as C
+from . import provenance as P
 
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:0 auto;max-width:1400px;padding:0 1.5em 3em;color:#222;line-height:1.4}
@@ -227,7 +228,7 @@ def _benchmark_section(bench: C.BenchmarkData, figs: _Figures, styles, posthoc: 
         f"against {_e(baseline)} paired by seed. Trials whose status is not <code>ok</code> are counted by status.</p>"
     )
     curves = {axis: C.incumbent_curves(bench, axis) for axis in bench.axes}
-    labels = {axis: (C.AXES[axis][1], C.AXES[axis][2]) for axis in bench.axes}
+    labels = {axis: C.AXES[axis] for axis in bench.axes}
     parts.append(
         figs.html(
             F.incumbent_figure(curves, labels, bench.value_name, f"{bench.name}: incumbent {bench.value_name}", styles, log_y=bench.optimum is not None),
@@ -285,7 +286,7 @@ def _incomplete_section(data: C.ReportData) -> str:
 
 def _settings_section(data: C.ReportData) -> str:
     parts = ['<h2 id="settings">Settings, versions, machine</h2>']
-    cmds, other = C.rerun_commands(data)
+    cmds, other = P.rerun_commands(data)
     parts.append("<h3>Command to rerun</h3>")
     if cmds:
         parts.append("".join(f"<pre>{_e(c)}</pre>" for c in cmds))
@@ -305,23 +306,23 @@ def _settings_section(data: C.ReportData) -> str:
     for b in data.benchmarks.values():
         for opt, by_seed in sorted(b.runs.items()):
             man = [r.manifest for r in by_seed.values()]
-            oopts = C.distinct([m.get("optimizer_options", {}) for m in man])
-            bopts = C.distinct([m.get("benchmark_options", {}) for m in man])
+            oopts = P.distinct([m.get("optimizer_options", {}) for m in man])
+            bopts = P.distinct([m.get("benchmark_options", {}) for m in man])
             rows.append([b.name, opt, ", ".join(map(str, sorted(by_seed))), b.budget_text, "; ".join(map(_compact, oopts)), "; ".join(map(_compact, bopts))])
     parts.append(_table(["benchmark", "optimizer", "seeds", "budget", "optimizer options", "benchmark options"], rows, left=2))
     parts.append("<h3>Package versions</h3>")
-    versions = C.distinct([r.manifest.get("versions", {}) for r in data.runs if r.manifest.get("versions")])
+    versions = P.distinct([r.manifest.get("versions", {}) for r in data.runs if r.manifest.get("versions")])
     if len(versions) > 1:
         parts.append(f'<p class="warn">The runs were recorded with {len(versions)} different sets of package versions.</p>')
     for v in versions:
         parts.append(_table(["package", "version"], [[k, v[k]] for k in sorted(v)]))
     parts.append("<h3>Machine</h3>")
-    machines = C.distinct([r.manifest.get("machine") for r in data.runs if r.manifest.get("machine")])
+    machines = P.distinct([r.manifest.get("machine") for r in data.runs if r.manifest.get("machine")])
     for m in machines:
         parts.append(_table(["key", "value"], [[k, m[k]] for k in sorted(m)] if isinstance(m, dict) else [["machine", m]]))
     if not machines:
         parts.append('<p class="note">The manifests record no machine; the report was built on:</p>')
-        mine = C.this_machine()
+        mine = P.this_machine()
         parts.append(_table(["key", "value"], [[k, mine[k]] for k in sorted(mine)]))
     return "\n".join(parts)
 
@@ -388,7 +389,7 @@ def build_report(
         PosixPath('report.html')
     """
     if isinstance(study_dirs, (str, os.PathLike)):
-        study_dirs = [study_dirs]
+        study_dirs = [study_dirs]  # for the default file name; load_report_data takes either
     if posthoc not in ("nemenyi", "wilcoxon-holm"):
         raise C.ReportError(f"post-hoc test {posthoc!r} is not known; use nemenyi or wilcoxon-holm")
     if not 0 < alpha < 1:
@@ -401,7 +402,7 @@ def build_report(
     scores = C.normalized_scores(data, baseline)
     incomplete = data.incomplete_runs()
     nav = " ".join(
-        [f'<a href="#across">across benchmarks</a>']
+        ['<a href="#across">across benchmarks</a>']
         + [f'<a href="#b-{safe_name(b)}">{_e(b)}</a>' for b in data.benchmarks]
         + ['<a href="#incomplete">incomplete runs</a>', '<a href="#settings">settings</a>', '<a href="#methods">statistics</a>']
     )
@@ -409,7 +410,7 @@ def build_report(
         f'<span class="warn">{len(incomplete)} of {len(data.runs)} runs incomplete</span>' if incomplete else f'<span class="good">all {len(data.runs)} runs complete</span>'
     )
     body = [
-        f"<h1>hpobench study report</h1>",
+        "<h1>hpobench study report</h1>",
         f"<p>{_e(', '.join(str(d) for d in data.studies))} &middot; {len(data.benchmarks)} benchmark(s), {len(data.optimizers)} optimizer(s), "
         f"{status} &middot; built {_e(_dt.datetime.now().strftime('%Y-%m-%d %H:%M'))} &middot; "
         f'<span id="figure-status" data-loaded="0" data-total="?">figures not checked (scripts disabled)</span></p>',

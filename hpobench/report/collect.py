@@ -1,7 +1,7 @@
 """From study directories to the numbers a report shows (no drawing, no HTML).
 
-The logs are read through :func:`hpobench.analysis.load_study` and turned into incumbent traces
-by :func:`hpobench.analysis.incumbent_trace`; nothing here writes to disk.
+The logs are read through :func:`hpobench.analysis.load_study`, and incumbent traces and
+``compare``'s table come from :func:`hpobench.analysis.summarize`; nothing here writes to disk.
 
 Conventions:
 
@@ -17,26 +17,26 @@ Conventions:
 from __future__ import annotations
 
 import math
-import platform
-import shlex
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ..analysis import StudySummary, Trace, aggregate, load_study, summarize, value_on_grid
+from ..analysis import StudySummary, Trace, aggregate, axis_values, load_study, summarize, value_on_grid
 from ..runner import BudgetError, parse_budget
 from ..storage import iter_logs
 from ..stats import RankComparison, compare_ranks, ecdf, hitting_budget, log_targets, normalized_score
 
-#: The x axes a run can be drawn against: (Trace attribute, label, log scale).
+#: The x axes a run can be drawn against (named as in :func:`hpobench.analysis.axis_values`):
+#: (label, drawn on a log scale).
 AXES = {
-    "evaluations": ("x_evals", "Evaluations", True),
-    "resource": ("x_resource", "Multiples of R used", False),
-    "time": ("elapsed", "Wall-clock seconds", True),
+    "evaluations": ("Evaluations", True),
+    "resource": ("Multiples of R used", False),
+    "elapsed": ("Wall-clock seconds", True),
 }
-_BUDGET_AXIS = {"evaluations": "evaluations", "resource": "resource", "seconds": "time"}
+_BUDGET_AXIS = {"evaluations": "evaluations", "resource": "resource", "seconds": "elapsed"}
 
 
 class ReportError(ValueError):
@@ -71,8 +71,8 @@ class Run:
         return len(self.trace.x_evals)
 
     def x(self, axis: str) -> np.ndarray:
-        """The run's positions on ``axis`` (``evaluations``, ``resource`` or ``time``)."""
-        return getattr(self.trace, AXES[axis][0])
+        """The run's positions on ``axis`` (``evaluations``, ``resource`` or ``elapsed``)."""
+        return axis_values(self.trace, axis)
 
     def end(self, axis: str) -> float:
         x = self.x(axis)
@@ -117,11 +117,13 @@ class BenchmarkData:
     @property
     def axes(self) -> list[str]:
         """The axes worth drawing: evaluations, multiples of R where there is a fidelity, time."""
-        return ["evaluations"] + (["resource"] if self.max_budget is not None or self.budget_kind == "resource" else []) + ["time"]
+        return ["evaluations"] + (["resource"] if self.max_budget is not None or self.budget_kind == "resource" else []) + ["elapsed"]
 
     @property
     def value_name(self) -> str:
-        return "simple regret" if self.optimum is not None else "incumbent test loss"
+        """What a value is: the incumbent's ``simple regret``, or its ``test loss`` where no
+        optimum is known."""
+        return "simple regret" if self.optimum is not None else "test loss"
 
     def complete_finals(self) -> dict[str, dict[int, float]]:
         """Final values of the complete runs, ``{optimizer: {seed: value}}``."""
@@ -175,7 +177,7 @@ def _run_complete(records: list[dict], budget) -> tuple[bool, float]:
 
 
 def load_report_data(study_dirs, at_max_only: bool = False, baseline: str = "random") -> ReportData:
-    """Read every run below each directory of ``study_dirs``.
+    """Read every run below each directory of ``study_dirs`` (one directory, or several).
 
     Where two directories hold the same (benchmark, optimizer), the optimizer is shown as
     ``name (directory)`` for every directory holding it, so two versions of one optimizer can be
@@ -184,6 +186,8 @@ def load_report_data(study_dirs, at_max_only: bool = False, baseline: str = "ran
     Raises:
         ReportError: a directory is missing, or none of them holds a log.
     """
+    if isinstance(study_dirs, (str, os.PathLike)):
+        study_dirs = [study_dirs]
     dirs = [Path(d) for d in study_dirs]
     found = []
     for d in dirs:
@@ -258,7 +262,7 @@ def run_values_on_grid(run: Run, grid: np.ndarray, axis: str, what: str) -> np.n
     """The run's incumbent ``what`` (``regret`` or ``incumbent_test``) at each grid point; NaN
     before its first evaluation and, for an incomplete run, after its last one (its future is
     unknown). A complete run keeps its final incumbent after its end."""
-    vals = value_on_grid(run.trace, grid, {"time": "elapsed"}.get(axis, axis), what)
+    vals = value_on_grid(run.trace, grid, axis, what)
     if not run.complete:
         vals = np.where(grid > run.end(axis) + 1e-12, np.nan, vals)
     return vals
@@ -273,7 +277,7 @@ def curve_grid(bench: BenchmarkData, axis: str, n: int = 100) -> np.ndarray:
     lo, hi = max(min(starts), 1e-9), max(ends)
     if hi <= lo:
         return np.array([lo])
-    return np.geomspace(lo, hi, n) if AXES[axis][2] else np.linspace(lo, hi, n)
+    return np.geomspace(lo, hi, n) if AXES[axis][1] else np.linspace(lo, hi, n)
 
 
 def incumbent_curves(bench: BenchmarkData, axis: str, grid: np.ndarray | None = None) -> dict[str, Curves]:
@@ -282,7 +286,6 @@ def incumbent_curves(bench: BenchmarkData, axis: str, grid: np.ndarray | None = 
     An optimizer's curve stops at the end of its longest run, so a method that used fewer
     evaluations or seconds for the same budget is not drawn as if it had gone on.
     """
-
     what = "regret" if bench.optimum is not None else "incumbent_test"
     grid = curve_grid(bench, axis) if grid is None else grid
     out = {}
@@ -459,48 +462,3 @@ def ecdf_curves(per_bench: list[TargetRunLengths], optimizers: list[str], grid: 
         if parts:
             out[opt] = np.mean(parts, axis=0)
     return out
-
-
-# ------------------------------------------------------------------------- provenance
-
-
-#: The subcommands whose runs a manifest's argv can rerun.
-RUN_COMMANDS = ("compare", "run")
-
-
-def rerun_commands(data: ReportData) -> tuple[list[str], list[str]]:
-    """The distinct command lines the runs were recorded with (from the manifests' argv), and
-    the distinct argv of runs started from Python rather than the command line (not rerunnable
-    as a command)."""
-    commands: list[str] = []
-    other: list[str] = []
-    for run in data.runs:
-        argv = [str(a) for a in run.manifest.get("argv") or []]
-        if argv and argv[0] in RUN_COMMANDS:
-            cmd = "python -m hpobench " + shlex.join(argv)
-            if cmd not in commands:
-                commands.append(cmd)
-        elif shlex.join(argv) not in other:
-            other.append(shlex.join(argv))
-    return commands, other
-
-
-def distinct(values: list[dict]) -> list[dict]:
-    """The distinct dicts of a list, in first-seen order."""
-    out: list[dict] = []
-    for v in values:
-        if v not in out:
-            out.append(v)
-    return out
-
-
-def this_machine() -> dict[str, str]:
-    """The machine the report is built on (the manifests record no machine of their own)."""
-    import os
-
-    return {
-        "platform": platform.platform(),
-        "processor": platform.processor() or platform.machine(),
-        "cpus": str(os.cpu_count()),
-        "python": platform.python_version(),
-    }

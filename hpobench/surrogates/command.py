@@ -6,7 +6,6 @@ and :mod:`~hpobench.surrogates.table` (and :mod:`~hpobench.surrogates.figures`).
 
 from __future__ import annotations
 
-import argparse
 import shlex
 import sys
 from pathlib import Path
@@ -135,11 +134,14 @@ def cmd_validate(args) -> int:
         raise _usage(f"--folds must be >= 2, got {args.folds}")
     try:
         bench = get_benchmark(args.name)
-        report = validate(bench, folds=args.folds, seed=args.seed, threshold=args.threshold, plot=args.out or True)
     except TableMissingError as exc:
         raise _usage(str(exc)) from None
-    except (AttributeError, TypeError) as exc:
-        raise _usage(f"{args.name!r} is not a surrogate benchmark ({exc})") from None
+    if not callable(getattr(bench, "fit_model", None)):
+        raise _usage(f"{args.name!r} is not a surrogate benchmark; give one of the *-surrogate benchmarks")
+    try:
+        report = validate(bench, folds=args.folds, seed=args.seed, threshold=args.threshold, plot=args.out or True)
+    except ValueError as exc:  # too few recorded configurations for the folds
+        raise _usage(str(exc)) from None
     if args.json:
         import json
 

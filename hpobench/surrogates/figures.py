@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..space import Categorical
-from .model import CurveData
+from .model import FAIL_ERROR, CurveData
 
 __all__ = ["curves_figure"]
 
@@ -16,16 +16,12 @@ __all__ = ["curves_figure"]
 def curves_figure(data: CurveData, space, title: str, path: str | Path, n_curves: int = 80, seed: int = 0) -> Path:
     """Write the figure to ``path``: up to ``n_curves`` validation-error curves (first seed of each
     configuration, colour = error at R), then the error at R against each parameter."""
+    from matplotlib.ticker import NullFormatter
+
     from ..plotting import plt
 
-    first = np.zeros(len(data), dtype=bool)
-    seen: set[int] = set()
-    for i in np.lexsort((data.seeds, data.config_ids)):
-        if int(data.config_ids[i]) not in seen:
-            seen.add(int(data.config_ids[i]))
-            first[i] = True
-    d = data.subset(first)
-    final = np.nan_to_num(d.val[:, -1], nan=1.0)
+    d = data.subset(data.first_seed())
+    final = np.nan_to_num(d.val[:, -1], nan=FAIL_ERROR)
     params = list(space.params)
     ncols = min(4, 1 + len(params))
     nrows = -(-(1 + len(params)) // ncols)
@@ -34,14 +30,20 @@ def curves_figure(data: CurveData, space, title: str, path: str | Path, n_curves
     for ax in axes[1 + len(params) :]:
         ax.axis("off")
     cmap = plt.get_cmap("viridis_r")
+    # colour by rank-relevant range: the best error up to the 90th percentile (worse clip)
+    lo, hi = float(np.nanmin(final)), float(np.nanpercentile(final, 90))
+    norm = plt.Normalize(lo, hi if hi > lo else lo + 1e-9)
+    log_y = lo > 0 and hi / lo > 20
     pick = np.random.default_rng(seed).permutation(len(d))[:n_curves]
     for i in pick[np.argsort(-final[pick])]:  # best curves drawn last, on top
-        axes[0].plot(d.budgets, d.val[i], color=cmap(final[i]), lw=1, alpha=0.8)
+        axes[0].plot(d.budgets, d.val[i], color=cmap(norm(final[i])), lw=1, alpha=0.8)
     axes[0].set_xscale("log")
+    if log_y:
+        axes[0].set_yscale("log")
     axes[0].set_xlabel("budget")
     axes[0].set_ylabel("validation error")
     axes[0].set_title(f"{title}: {len(pick)} of {len(d)} curves")
-    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(0, 1))
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=norm)
     fig.colorbar(sm, ax=axes[0], label="validation error at R")
     for ax, p in zip(axes[1:], params):
         present = [i for i, c in enumerate(d.configs) if p.name in c]
@@ -54,7 +56,10 @@ def curves_figure(data: CurveData, space, title: str, path: str | Path, n_curves
             x = np.array(values, dtype=float)
             if getattr(p, "log", False):
                 ax.set_xscale("log")
-        ax.scatter(x, final[present], s=9, c=final[present], cmap=cmap, vmin=0, vmax=1)
+                ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.scatter(x, final[present], s=9, c=final[present], cmap=cmap, norm=norm)
+        if log_y:
+            ax.set_yscale("log")
         ax.set_xlabel(p.name)
         ax.set_ylabel("validation error at R")
         ax.grid(alpha=0.3)

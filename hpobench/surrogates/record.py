@@ -172,7 +172,9 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(name: str, options: dict, threads: int, budgets: list[float]) -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch is imported (see threads.py)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: it terminates the pool
+    # Ctrl-C and SIGTERM are the parent's to handle: it terminates the pool
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     from ..threads import limit_threads
 
     bench = get_benchmark(name, **options)
@@ -219,17 +221,41 @@ def _check_compatible(existing: dict, fresh: dict) -> None:
             )
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread() and hasattr(signal, "pthread_sigmask")
+
+
 @contextlib.contextmanager
 def _no_sigint():
-    """Hold back SIGINT for the block (delivered, as KeyboardInterrupt, when it ends)."""
-    main = threading.current_thread() is threading.main_thread() and hasattr(signal, "pthread_sigmask")
+    """Hold back SIGINT and SIGTERM for the block (delivered when it ends)."""
+    main = _main_thread()
     if main:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
     try:
         yield
     finally:
         if main:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    """Make SIGTERM stop a recording the way Ctrl-C does (workers terminated, files consistent)."""
+    if not _main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fmt_time(seconds: float) -> str:
@@ -295,7 +321,10 @@ def record(
         lock_fh.close()
         raise RecordingError(f"another recording of {directory} is running (lock {directory / RECORD_LOCK})") from None
     try:
-        return _record_locked(name, n_configs, seeds, workers, directory, options, design_seed, budgets, threads, command, quiet, console, on_curve)
+        with _sigterm_interrupts():
+            return _record_locked(
+                name, n_configs, seeds, workers, directory, options, design_seed, budgets, threads, command, quiet, console, on_curve
+            )
     finally:
         fcntl.flock(lock_fh.fileno(), fcntl.LOCK_UN)
         lock_fh.close()

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import spearmanr
 
-from .model import CurveData, CurveModel
+from .model import FAIL_ERROR, CurveData, CurveModel
 
 __all__ = ["validate", "format_report", "scatter_plot", "report_budgets"]
 
@@ -39,23 +39,13 @@ def _rmse(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.mean((a - b) ** 2))) if len(a) else math.nan
 
 
-def _first_seed(data: CurveData) -> np.ndarray:
-    keep = np.zeros(len(data), dtype=bool)
-    seen: set[int] = set()
-    for i in np.lexsort((data.seeds, data.config_ids)):
-        if int(data.config_ids[i]) not in seen:
-            seen.add(int(data.config_ids[i]))
-            keep[i] = True
-    return keep
-
-
 def _cross_predict(data: CurveData, fit, folds: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Held-out predicted validation curves of each configuration's first seed, and the recorded
     ones."""
     ids = np.unique(data.config_ids)
     fold_of = dict(zip(ids.tolist(), np.random.default_rng(seed).permutation(len(ids)) % folds))
     fold = np.array([fold_of[int(c)] for c in data.config_ids])
-    first = _first_seed(data)
+    first = data.first_seed()
     pred = np.full(data.val.shape, np.nan)
     for k in range(folds):
         test = fold == k
@@ -64,8 +54,7 @@ def _cross_predict(data: CurveData, fit, folds: int, seed: int) -> tuple[np.ndar
         model = fit(data.subset(~test))
         rows = np.flatnonzero(test & first)
         pred[rows] = model.predict(data.X[rows])[0]
-    fail = getattr(fit, "fail_error", 0.9)
-    return pred[first], np.nan_to_num(data.val[first], nan=fail)
+    return pred[first], np.nan_to_num(data.val[first], nan=FAIL_ERROR)
 
 
 def report_budgets(budgets: np.ndarray, n: int = 9) -> list[int]:
@@ -113,7 +102,7 @@ def validate(bench, folds: int = 5, seed: int = 0, threshold: float | None = Non
         "rmse": [_rmse(pred[:, j], rec[:, j]) for j in range(B)],
     }
     a, b = data.seed_pairs()
-    va, vb = np.nan_to_num(data.val[a], nan=0.9), np.nan_to_num(data.val[b], nan=0.9)
+    va, vb = np.nan_to_num(data.val[a], nan=FAIL_ERROR), np.nan_to_num(data.val[b], nan=FAIL_ERROR)
     report["noise_pairs"] = len(a)
     report["noise_spearman"] = [_spearman(va[:, j], vb[:, j]) for j in range(B)]
     report["noise_rmse"] = [_rmse(va[:, j], vb[:, j]) if len(a) else math.nan for j in range(B)]

@@ -75,7 +75,7 @@ def test_scheduling_overhead_per_evaluation_on_a_running_cluster(benchmark, targ
 def test_client_memory_for_a_2000_run_study(benchmark, target, client, tmp_path):
     """Peak Python allocations of the client while 2,000 cheap runs (3 evaluations each) go
     through the cluster; only a bounded number of runs is open at a time."""
-    n_runs = 2000 if not benchmark.disabled else 20
+    n_runs = 2000 if not benchmark.disabled else 6
     jobs = _jobs(tmp_path / "big", n_runs, "3")
     done = []
 

@@ -52,22 +52,30 @@ def test_runs_train_in_steps_along_a_resume_from_chain(study):
 
 def test_the_log_shows_each_stop_decision_and_stopped_runs_end_there(study):
     early, recs, _ = study
-    decided = [r for r in recs if "decision" in r["info"]]
-    assert decided and all(r["info"]["checkpoint"] for r in decided)
-    stopped = {r["info"]["run"] for r in decided if r["info"]["decision"] == "stop"}
+    # Each decision rides on the next record: the run's next step, or the next run's first step.
+    decisions = []
+    for prev, cur in zip(recs, recs[1:]):
+        for d in cur["info"].get("decisions", []):
+            assert (d["run"], d["step"]) == (prev["info"]["run"], prev["info"]["step"]) and prev["info"]["checkpoint"]
+            decisions.append((d, prev, cur))
+    assert decisions
+    stopped = {d["run"] for d, _, _ in decisions if d["decision"] == "stop"}
     assert stopped, "no run was stopped"
     assert early.n_stopped == len(stopped)
     last_step = {}
     for r in recs:
         last_step[r["info"]["run"]] = r
-    for run_id in stopped:
-        assert last_step[run_id]["info"]["decision"] == "stop"
-        assert last_step[run_id]["budget"] < 27
+    for d, prev, cur in decisions:
+        if d["decision"] == "stop":
+            assert last_step[d["run"]] is prev and prev["budget"] < 27 and cur["info"]["run"] != d["run"]
+            assert d["p_better"] < 0.05
+        else:
+            assert cur["info"]["run"] == d["run"]  # the run went on
     # The base optimizer was told the predicted final loss of each stopped run.
     told = {json.dumps(t.config, sort_keys=True): r.loss for t, r in early.base.history}
-    for r in decided:
-        if r["info"]["decision"] == "stop":
-            assert told[json.dumps(r["config"], sort_keys=True)] == pytest.approx(r["info"]["predicted_final"])
+    for d, prev, _ in decisions:
+        if d["decision"] == "stop":
+            assert told[json.dumps(prev["config"], sort_keys=True)] == pytest.approx(d["predicted_final"])
 
 
 def test_smac_early_uses_less_resource_per_completed_run_than_smac(study):
@@ -83,7 +91,7 @@ def test_nothing_stops_before_a_run_finished_and_failures_end_a_run():
     for _ in range(9):  # the first run: 9 steps, never judged (no incumbent yet)
         t = opt.ask()
         opt.tell(t, Result(1.0 - 0.01 * t.budget))
-        assert "decision" not in t.info
+        assert "decisions" not in t.info
     assert opt.n_completed == 1 and opt.incumbent_loss == pytest.approx(0.91)
     t = opt.ask()
     assert t.info["run"] == 1 and t.info["step"] == 0

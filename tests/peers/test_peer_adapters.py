@@ -36,11 +36,11 @@ def test_missing_library_raises_one_line_naming_the_extra():
 
 def test_resolving_a_peer_does_not_import_its_library():
     before = set(sys.modules)
-    for name in ("optuna-tpe", "skopt-gp", "smac3-hpo", "syne-tune-asha", "keras-tuner-hyperband", "dehb-automl"):
+    for name in ("optuna-tpe", "skopt-gp", "smac3-hpo", "syne-tune-asha", "keras-tuner-hyperband", "dehb-automl", "ray-asha"):
         cls = get_optimizer_class(name)
         assert cls.peer_library and isinstance(cls.is_available(), bool)
     new = set(sys.modules) - before
-    assert not {m for m in new if m.split(".")[0] in {"optuna", "skopt", "smac", "syne_tune", "keras_tuner", "keras", "dehb"}}
+    assert not {m for m in new if m.split(".")[0] in {"optuna", "skopt", "smac", "syne_tune", "keras_tuner", "keras", "dehb", "ray"}}
 
 
 def _require(name: str):
@@ -50,7 +50,7 @@ def _require(name: str):
     return cls
 
 
-@pytest.mark.parametrize("name", ["optuna-hyperband", "syne-tune-asha", pytest.param("keras-tuner-hyperband", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("name", ["optuna-hyperband", "syne-tune-asha", "ray-asha", pytest.param("keras-tuner-hyperband", marks=pytest.mark.slow)])
 def test_continuation_resumes_the_same_configuration_from_the_budget_it_reached(name):
     """A continued trial runs a configuration seen before, from the largest budget it reached."""
     cls = _require(name)
@@ -88,3 +88,19 @@ def test_hyperopt_rand_is_random_search_from_hyperopts_prior():
     opt = cls(mixed_space(), seed=0)
     done = drive(opt, mixed_space(), 30)
     assert {t.info["model"] for t, _ in done} == {"prior"}
+
+
+def test_cli_missing_peer_is_exit_2_with_one_line_and_nothing_written(tmp_path, monkeypatch, capsys):
+    from hpobench import optimizers
+    from hpobench.cli import main
+
+    monkeypatch.setitem(optimizers._REGISTRY, "nowhere-rand", NotInstalled)
+    out = tmp_path / "study"
+    assert main(["compare", "--benchmarks", "branin", "--optimizers", "nowhere-rand", "--seeds", "1", "--budget", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and 'pip install "hpobench[nowhere]"' in err
+    assert not out.exists()
+    assert main(["list", "--json"]) == 0
+    listed = {o["name"]: o for o in json.loads(capsys.readouterr().out)["optimizers"]}
+    assert listed["nowhere-rand"]["peer"]["installed"] is False and "peer" not in listed["random"]
+    assert listed["hyperopt-rand"]["peer"] == {"library": "hyperopt", "installed": True, "version": get_optimizer_class("hyperopt-rand").library_version(), "install": 'pip install "hpobench[hyperopt]"'}

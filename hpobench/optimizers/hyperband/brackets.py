@@ -29,7 +29,7 @@ from ...space import Space
 from ..base import Capabilities, Optimizer, Trial
 from .plan import format_plan
 from .schedule import Bracket, _check_eta
-from .settings import HyperbandSettings, split_settings
+from .settings import HyperbandSettings, resolve_budgets, split_settings
 from .sources import ConfigSource, RandomSource, make_source
 
 __all__ = ["BracketRunner"]
@@ -50,29 +50,6 @@ class _Entry:
         self.index = index
         self.key = key
         self.last_budget: float | None = None
-
-
-def _resolve_budgets(
-    fidelity: Fidelity | None, max_budget: float | None, min_budget: float | None, who: str
-) -> tuple[float, float]:
-    """max/min budgets from the options, defaulting to the benchmark's fidelity."""
-    if max_budget is None:
-        if fidelity is None:
-            raise ValueError(
-                f"{who} needs a multi-fidelity benchmark (one with a fidelity) or an explicit "
-                "max_budget option; this benchmark has no fidelity"
-            )
-        max_budget = fidelity.max
-    if min_budget is None:
-        min_budget = fidelity.min if fidelity is not None else min(1.0, float(max_budget))
-    hi, lo = float(max_budget), float(min_budget)
-    if not (0 < lo <= hi) or not math.isfinite(hi):
-        raise ValueError(f"{who}: need 0 < min_budget <= max_budget, got min_budget={min_budget!r}, max_budget={max_budget!r}")
-    if fidelity is not None and (hi > fidelity.max * (1 + _EPS) or lo < fidelity.min * (1 - _EPS)):
-        raise ValueError(
-            f"{who}: budgets [{lo:g}, {hi:g}] lie outside the benchmark's fidelity {fidelity}"
-        )
-    return hi, lo
 
 
 class BracketRunner(Optimizer):
@@ -118,7 +95,7 @@ class BracketRunner(Optimizer):
         #: The schedule options in force.
         self.settings = settings
         who = self.name or type(self).__name__
-        self.max_budget, self.min_budget = _resolve_budgets(fidelity, settings.max_budget, settings.min_budget, who)
+        self.max_budget, self.min_budget = resolve_budgets(fidelity, settings.max_budget, settings.min_budget, who)
         self.eta = settings.eta
         _check_eta(self.eta)
         self.resume = bool(settings.resume)

@@ -16,10 +16,15 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["HyperbandSettings", "split_settings"]
+from ...benchmarks.base import Fidelity
+
+__all__ = ["HyperbandSettings", "resolve_budgets", "split_settings"]
+
+_EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -76,3 +81,27 @@ def split_settings(
     if unused:
         raise TypeError(f"these settings do not apply here: {', '.join(unused)}")
     return dataclasses.replace(settings, **given), rest
+
+
+def resolve_budgets(
+    fidelity: Fidelity | None, max_budget: float | None, min_budget: float | None, who: str
+) -> tuple[float, float]:
+    """``(max_budget, min_budget)`` as floats, defaulting to the benchmark's fidelity; a
+    ``ValueError`` names what is missing or out of range."""
+    if max_budget is None:
+        if fidelity is None:
+            raise ValueError(
+                f"{who} needs a multi-fidelity benchmark (one with a fidelity) or an explicit "
+                "max_budget option; this benchmark has no fidelity"
+            )
+        max_budget = fidelity.max
+    if min_budget is None:
+        min_budget = fidelity.min if fidelity is not None else min(1.0, float(max_budget))
+    hi, lo = float(max_budget), float(min_budget)
+    if not (0 < lo <= hi) or not math.isfinite(hi):
+        raise ValueError(f"{who}: need 0 < min_budget <= max_budget, got min_budget={min_budget!r}, max_budget={max_budget!r}")
+    if fidelity is not None and (hi > fidelity.max * (1 + _EPS) or lo < fidelity.min * (1 - _EPS)):
+        raise ValueError(
+            f"{who}: budgets [{lo:g}, {hi:g}] lie outside the benchmark's fidelity {fidelity}"
+        )
+    return hi, lo
