@@ -68,7 +68,6 @@ PRESETS["smac3-hpo"] = {
     "random_schedule": "probability",
     "initial_design": "sobol",
     "n_random_starts": 10,
-    "neighbour_std": 0.05,
 }
 
 
@@ -80,15 +79,16 @@ class SMAC(Optimizer):
         seed: seeds :attr:`rng`, which draws everything (bootstrap samples, the trees'
             ``random_state``, candidates, neighbours, interleaving, the initial design).
         fidelity: ignored (single-fidelity: every trial runs at the benchmark's maximum).
-        preset: ``"hpolib"`` (default; SMAC 2.x as the Hyperband paper ran it) or ``"smac3-hpo"``
-            (SMAC3's HPO facade). The options below default to the preset's values.
+        preset: ``"hpolib"`` (default), ``"hpolib-paper"`` (SMAC 2.x as the Hyperband paper ran
+            it) or ``"smac3-hpo"`` (SMAC3's HPO facade); see the package docstring. The options
+            below default to the ``hpolib-paper`` values, with the presets' differences noted.
         n_trees: trees in the forest (10).
-        ratio_features: fraction of features tried per split (5/6; smac3-hpo 1.0).
-        min_samples_split: points a node needs to split (10; smac3-hpo 2).
+        ratio_features: fraction of features tried per split (5/6; hpolib, smac3-hpo 1.0).
+        min_samples_split: points a node needs to split (10; hpolib, smac3-hpo 2).
         min_samples_leaf: minimum points per leaf (1).
         max_depth: tree depth limit (None).
         bootstrap: bootstrap each tree's data (True).
-        log_y: model log-scaled costs and use log-space EI (False; smac3-hpo True).
+        log_y: model log-scaled costs and use log-space EI (False; hpolib, smac3-hpo True).
         xi: EI margin (0).
         random_probability: share of challengers drawn uniformly at random (0.5; smac3-hpo 0.2).
         random_schedule: ``"alternate"`` interleaves deterministically (with 0.5: every second
@@ -100,16 +100,17 @@ class SMAC(Optimizer):
         n_initial: size of a Sobol/random initial design; None: min(10 per parameter,
             25% of ``n_trials``) as SMAC3 (a default design has one configuration).
         n_trials: the run's evaluation budget, only used for the SMAC3 cap of the initial
-            design (the optimizer is not told the budget; default 100).
+            design; None: the runner's hint :attr:`expected_trials`, else 100.
         n_random_candidates: uniformly random configurations ranked by EI per model-based
             challenger (10,000 as the paper and the HPO facade).
-        n_local_search: local searches started from the evaluated configurations of highest
-            EI (10).
+        n_local_search: local searches started from evaluated configurations (10).
+        local_search_starts: which ones: ``"ei"`` (highest EI, the 2011 paper) or ``"cost"``
+            (lowest predicted cost, SMAC3; hpolib and smac3-hpo).
         n_random_starts: further local searches started from the best random candidates
             (0; smac3-hpo 10).
         n_neighbours: Gaussian neighbours per numeric parameter in the one-exchange
             neighbourhood (4).
-        neighbour_std: their standard deviation in the unit encoding (0.2; smac3-hpo 0.05).
+        neighbour_std: their standard deviation in the unit encoding (0.2, as ConfigSpace).
         n_steps_plateau_walk: moves to an equally good neighbour a local search may make
             before stopping (10).
         max_local_steps: hard cap on the steps of one local search (100).
