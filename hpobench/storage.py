@@ -131,15 +131,11 @@ def package_versions() -> dict[str, str]:
 
 def _lookup_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for pkg in _PACKAGES:
+    for pkg in (*_PACKAGES, "hpobench"):
         try:
             out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
+        except Exception:  # noqa: BLE001 - not installed, or unreadable metadata: a manifest without it beats a lost run
             pass
-    try:
-        out["hpobench"] = metadata.version("hpobench")
-    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
-        pass
     return out
 
 
