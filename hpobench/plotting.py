@@ -69,9 +69,15 @@ def incumbent_plot(
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9)
+    return save_figure(fig, path, dpi=110)
+
+
+def save_figure(fig, path: str | Path, dpi: int = 110) -> Path:
+    """Lay out ``fig``, write it to ``path`` (creating its folder) and close it; the one place
+    every PNG of the package goes through."""
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=dpi)
     plt.close(fig)
     return path

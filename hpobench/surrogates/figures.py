@@ -18,7 +18,7 @@ def curves_figure(data: CurveData, space, title: str, path: str | Path, n_curves
     configuration, colour = error at R), then the error at R against each parameter."""
     from matplotlib.ticker import NullFormatter
 
-    from ..plotting import plt
+    from ..plotting import plt, save_figure
 
     d = data.subset(data.first_seed())
     final = np.nan_to_num(d.val[:, -1], nan=FAIL_ERROR)
@@ -63,9 +63,4 @@ def curves_figure(data: CurveData, space, title: str, path: str | Path, n_curves
         ax.set_xlabel(p.name)
         ax.set_ylabel("validation error at R")
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=80)

@@ -151,7 +151,7 @@ def format_report(report: dict) -> str:
 def scatter_plot(report: dict, pred: np.ndarray, rec: np.ndarray, path: str | Path) -> Path:
     """Predicted against recorded validation error at a small budget and at R (held-out), and
     Spearman per budget beside the noise floor."""
-    from ..plotting import plt
+    from ..plotting import plt, save_figure
 
     budgets = np.asarray(report["budgets"])
     small = report_budgets(budgets, 5)[1] if len(budgets) > 2 else 0
@@ -176,9 +176,4 @@ def scatter_plot(report: dict, pred: np.ndarray, rec: np.ndarray, path: str | Pa
     ax.set_title(report["name"])
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)
