@@ -59,6 +59,9 @@ class PaperStudy:
 #: of 81, 34, 15, 8, 5 configurations where Table 1 prints 81, 27, 9, 6, 5).
 LENET = "lenet-digits-surrogate"
 KERNEL = "kernel-ls-digits-surrogate"
+#: Random features on digits: R = 100 units of 100 features, eta = 3, so brackets s = 4..0 as in
+#: the paper's Figure 8 (which used R = 1000 and eta = 4 on CIFAR-10).
+RANDOM_FEATURES = "random-features-digits-surrogate"
 
 #: The study behind each figure, by the name ``figures --rerun`` takes.
 PAPER_STUDIES: dict[str, PaperStudy] = {
@@ -68,6 +71,10 @@ PAPER_STUDIES: dict[str, PaperStudy] = {
         ("hyperband", "hyperband-inf", "smac", "smac-early", "tpe", "gp", "random", "random-2x", "bracket-s4"), 10, "50R",
     ),
     "fig7": PaperStudy("fig7-kernel-ls-surrogate", (KERNEL,), ("hyperband", "smac", "tpe", "random", "random-2x", "bracket-s2"), 10, "50R"),
+    "fig8": PaperStudy(
+        "fig8-random-features-surrogate", (RANDOM_FEATURES,),
+        ("hyperband", "smac", "tpe", "gp", "random", "random-2x", "bracket-s4"), 10, "50R",
+    ),
 }
 
 
