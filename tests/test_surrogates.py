@@ -231,6 +231,18 @@ def test_validate_reports_per_budget_and_exits_by_threshold(recorded, tmp_path, 
 # ------------------------------------------------------------------- the committed tables
 
 
+def test_seed_groups_pair_each_first_seed_with_its_other_seeds():
+    """The validation ceiling compares a configuration's first seed with the mean of its other
+    seeds: the committed kernel-LS table has 32 configurations with seeds 0, 1, 2."""
+    data = get_benchmark("kernel-ls-digits-surrogate").data
+    firsts, others = data.seed_groups(3)
+    assert len(firsts) == 32 and all(len(o) == 2 for o in others)
+    for f, o in zip(firsts, others):
+        assert set(data.config_ids[o]) == {data.config_ids[f]}
+        assert data.seeds[f] == 0 and sorted(data.seeds[o].tolist()) == [1, 2]
+    assert len(data.seed_groups(4)[0]) == 0
+
+
 def _committed_dirs():
     root = REPO / "surrogates"
     return sorted(d for d in root.iterdir() if (d / "manifest.json").is_file()) if root.is_dir() else []

@@ -139,6 +139,20 @@ class CurveData:
                 first[cid] = i
         return np.array(a, dtype=int), np.array(b, dtype=int)
 
+    def seed_groups(self, min_seeds: int = 3) -> tuple[np.ndarray, list[np.ndarray]]:
+        """For every configuration recorded with at least ``min_seeds`` seeds: the index of its
+        lowest seed's curve, and the indices of its other seeds' curves."""
+        groups: dict[int, list[tuple[int, int]]] = {}
+        for i, (cid, seed) in enumerate(zip(self.config_ids, self.seeds)):
+            groups.setdefault(int(cid), []).append((int(seed), i))
+        firsts, others = [], []
+        for members in groups.values():
+            if len(members) >= min_seeds:
+                members.sort()
+                firsts.append(members[0][1])
+                others.append(np.array([i for _, i in members[1:]], dtype=int))
+        return np.array(firsts, dtype=int), others
+
     def noise(self) -> tuple[np.ndarray, float]:
         """The measured seed-to-seed spread: per-budget standard deviation across seeds of the
         log validation error (``log(error + LOG_EPS)``, pooled over configurations with several
