@@ -74,6 +74,7 @@ PAPER_STUDIES: dict[str, PaperStudy] = {
     # random 2x is drawn from random's logs (pairs of trials at half the time), as the paper did
     "fig5": PaperStudy("fig5-pipelines", PIPELINES, ("smac", "tpe", "random", "hyperband"), 3, "60s"),
 }
+PAPER_STUDIES["fig6"] = PAPER_STUDIES["fig5"]  # Figure 6 is drawn from Figure 5's study
 
 
 @dataclass(frozen=True)
@@ -167,11 +168,11 @@ def unpack_logs(root: str | Path) -> int:
     return n
 
 
-def study_runs(results: str | Path, name: str) -> dict[str, dict[int, list[dict]]]:
-    """The finished runs of figure study ``name`` as ``{optimizer: {seed: records}}`` (first
-    benchmark), from plain or packed logs. A run still being written (its budget not used up)
-    is left out: averages are truncated to the shortest trial, so one partial run would cut
-    every curve short.
+def study_runs_by_benchmark(results: str | Path, name: str) -> dict[str, dict[str, dict[int, list[dict]]]]:
+    """The finished runs of figure study ``name`` as ``{benchmark: {optimizer: {seed: records}}}``
+    (benchmarks in the study's order), from plain or packed logs. A run still being written (its
+    budget not used up) is left out: averages are truncated to the shortest trial, so one
+    partial run would cut every curve short.
 
     Raises :class:`MissingResults` (with the command that makes them) if there are none."""
     spec = PAPER_STUDIES[name]
@@ -179,15 +180,25 @@ def study_runs(results: str | Path, name: str) -> dict[str, dict[int, list[dict]
     runs: dict = {}
     if root.is_dir():
         for bench, opt, seed, path in iter_all_logs(root):
-            if bench != spec.benchmarks[0] or opt not in spec.optimizers:
+            if bench not in spec.benchmarks or opt not in spec.optimizers:
                 continue
             packed = path.name.endswith(PACKED_SUFFIX)
             records = read_packed(path) if packed else read_records(path)
             if _finished(records, read_manifest(_unpacked_name(path) if packed else path) or {}, spec.budget):
-                runs.setdefault(opt, {})[seed] = records
+                runs.setdefault(bench, {}).setdefault(opt, {})[seed] = records
     if not runs:
         raise MissingResults(f"no logs under {root}; run `python -m hpobench figures --rerun {name}` to make them")
-    return runs
+    return {b: runs[b] for b in spec.benchmarks if b in runs}
+
+
+def study_runs(results: str | Path, name: str) -> dict[str, dict[int, list[dict]]]:
+    """The finished runs of figure study ``name`` on its first benchmark, as ``{optimizer: {seed:
+    records}}`` (see :func:`study_runs_by_benchmark`)."""
+    by_benchmark = study_runs_by_benchmark(results, name)
+    first = PAPER_STUDIES[name].benchmarks[0]
+    if first not in by_benchmark:
+        raise MissingResults(f"no finished logs of {first} under {Path(results) / PAPER_STUDIES[name].directory}; run `python -m hpobench figures --rerun {name}` to make them")
+    return by_benchmark[first]
 
 
 def prepare_rerun(name: str, results: str | Path = "results"):
