@@ -13,7 +13,7 @@ Example:
     >>> b = PipelineBenchmark("wine")
     >>> r = b.evaluate({"preprocessor": "standardize", "classifier": "logreg", "logreg_C": 1.0}, seed=0)
     >>> r.loss < 0.2, r.info["n_train"]
-    (True, 118)
+    (True, 119)
 """
 
 from __future__ import annotations
@@ -279,7 +279,7 @@ class PipelineBreastCancer(PipelineBenchmark):
 
 
 class PipelineWine(PipelineBenchmark):
-    """``pipeline-wine``: scikit-learn's wine set (R = 118 training points)."""
+    """``pipeline-wine``: scikit-learn's wine set (R = 119 training points)."""
 
     def __init__(self):
         super().__init__("wine")

@@ -17,7 +17,7 @@ class, fixed by a seed that does not depend on the run). Nothing is downloaded:
 Example:
     >>> d = load_tabular("wine")
     >>> d.X_train.shape, d.X_val.shape, d.X_test.shape, d.n_classes
-    ((118, 13), (30, 13), (30, 13), 3)
+    ((119, 13), (30, 13), (29, 13), 3)
 """
 
 from __future__ import annotations

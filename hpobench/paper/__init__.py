@@ -18,6 +18,9 @@ axis is a convention of the figure, not of the method (:class:`Placement`):
   bracket s=4 of R = 81, eta = 3 costs 3.67R). The last record of a run is a point too (a
   bracket cut short by the budget still ran).
 
+Figures 5 and 6 (many data sets, a wall-clock time axis) rank the searchers at each time point
+instead (:mod:`hpobench.paper.ranks`).
+
 The figure scripts under ``paper_figures/`` map the paper's legend names to this suite's
 optimizers and placements; everything they compute is here, so it is unit-tested.
 :data:`PAPER_STUDIES` names the study behind each figure, and :func:`rerun` runs it again;
