@@ -108,8 +108,66 @@ class LRRangeComputation:
         return path
 
 
+@dataclass(frozen=True)
+class CLRComparison:
+    """The talk's accuracy-against-iterations figure (Smith, WACV 2017, Figure 1): one LeNet
+    configuration on real ``lenet-digits`` trained with a fixed learning rate and with the
+    triangular cyclical policy, validation and test accuracy measured every ``iters_per_unit``
+    iterations (continuing from the checkpoint each time, so the curve is one training run per
+    policy), written as ``results/<directory>/clr_accuracy.json``.
+
+    The CLR run uses the benchmark's ``clr`` schedule: triangular between ``clr_max_lr / 4``
+    (Smith's base = max/4 rule) and ``clr_max_lr``, with a step size of half a unit, so every
+    measurement falls at the end of a cycle. ``clr_max_lr`` is about the maximum the LR range
+    test on the same network suggests (results/lr-range-lenet-digits); the fixed rate is the
+    configuration's ``lr``.
+    """
+
+    directory: str
+    config: tuple = (("lr", 0.05), ("batch_size", 32), ("k2", 50), ("k1", 20))
+    clr_max_lr: float = 0.09
+    iters_per_unit: int = 136  # 4 epochs of 34 mini-batches of 32: a CLR step size of 2 epochs, as Smith advises
+    units: int = 8
+    seed: int = 0
+
+    def command(self) -> str:
+        return (f"python -m hpobench figures --rerun clr-accuracy  # lenet-digits, {dict(self.config)}, fixed lr vs triangular CLR up to "
+                f"{self.clr_max_lr}, {self.units} x {self.iters_per_unit} iterations, seed {self.seed}")
+
+    def run(self, results: str | Path, progress: Callable | None = None) -> Path:
+        from ..benchmarks import get_benchmark
+
+        config = dict(self.config)
+        policies = {}
+        for policy, lr in (("fixed", config["lr"]), ("clr", self.clr_max_lr)):
+            bench = get_benchmark("lenet-digits", lr_schedule="constant" if policy == "fixed" else "clr", iters_per_unit=self.iters_per_unit)
+            cfg = {**config, "lr": lr}
+            t0 = time.perf_counter()
+            points = []
+            try:
+                for u in range(1, self.units + 1):
+                    r = bench.evaluate(cfg, budget=u, seed=self.seed, resume_from=u - 1 if u > 1 else None)
+                    points.append({"iterations": u * self.iters_per_unit, "val_accuracy": 1.0 - r.loss, "test_accuracy": 1.0 - r.test_loss})
+                    if progress:
+                        progress(policy, u, self.units)
+            finally:
+                bench.close()
+            policies[policy] = {"lr": lr, "points": points, "seconds": time.perf_counter() - t0}
+        path = Path(results) / self.directory / "clr_accuracy.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({
+            "benchmark": "lenet-digits", "config": config, "iters_per_unit": self.iters_per_unit, "units": self.units,
+            "seed": self.seed, "clr": {"base_lr": self.clr_max_lr / 4.0, "max_lr": self.clr_max_lr, "stepsize": self.iters_per_unit / 2.0},
+            "policies": policies,
+        }, indent=1))
+        return path
+
+
 #: Computations behind figures that are not studies, by the name ``figures --rerun`` takes.
-PAPER_COMPUTATIONS: dict[str, LRRangeComputation] = {"lr-range": LRRangeComputation("lr-range-lenet-digits")}
+PAPER_COMPUTATIONS: dict[str, LRRangeComputation | CLRComparison] = {
+    "lr-range": LRRangeComputation("lr-range-lenet-digits"),
+    "clr-accuracy": CLRComparison("clr-accuracy-lenet-digits"),
+}
 
 
 def _finished(records: list[dict], manifest: dict, default_budget: str) -> bool:
