@@ -165,3 +165,22 @@ def test_average_rank_against_time_on_a_hand_made_study():
     np.testing.assert_allclose(test["a"]["random"][-1], 0.15)
     diffs = paper.final_differences(test)
     assert diffs["a"]["hyperband"] == pytest.approx(0.20 - 0.15) and diffs["a"]["smac"] == pytest.approx(0.5 - 0.15)
+
+
+@pytest.mark.slow  # real LeNet training: importing torch and the first network alone take a while on a busy machine
+def test_clr_accuracy_trains_one_network_per_policy_and_draws_it(tmp_path):
+    pytest.importorskip("torch")
+    spec = paper.CLRComparison("clr-accuracy-lenet-digits", iters_per_unit=6, units=2)
+    path = spec.run(tmp_path)
+    import json
+
+    data = json.loads(path.read_text())
+    for policy in ("fixed", "clr"):
+        pts = data["policies"][policy]["points"]
+        assert [p["iterations"] for p in pts] == [6, 12]
+        assert [p["iterations_run"] for p in pts] == [6, 6]  # the second measurement continued the first network
+        assert all(0.0 <= p["val_accuracy"] <= 1.0 for p in pts)
+    assert data["clr"] == {"base_lr": 0.09 / 4, "max_lr": 0.09, "stepsize": 3.0}
+    assert data["policies"]["fixed"]["points"] != data["policies"]["clr"]["points"]
+    files = paper.make_figures(tmp_path, tmp_path / "out", only=["clr-accuracy"])[0].files
+    assert (tmp_path / "out" / "talk_clr_accuracy.png") in files

@@ -147,7 +147,10 @@ class CLRComparison:
             try:
                 for u in range(1, self.units + 1):
                     r = bench.evaluate(cfg, budget=u, seed=self.seed, resume_from=u - 1 if u > 1 else None)
-                    points.append({"iterations": u * self.iters_per_unit, "val_accuracy": 1.0 - r.loss, "test_accuracy": 1.0 - r.test_loss})
+                    points.append({
+                        "iterations": u * self.iters_per_unit, "iterations_run": r.info.get("iterations_run"),
+                        "val_accuracy": 1.0 - r.loss, "test_accuracy": 1.0 - r.test_loss,
+                    })
                     if progress:
                         progress(policy, u, self.units)
             finally:
