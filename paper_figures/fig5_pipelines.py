@@ -41,14 +41,15 @@ def time_grid(results: Path) -> np.ndarray:
     return np.linspace(seconds / POINTS, seconds, POINTS)
 
 
-def curves(results: Path, what: str) -> dict[str, dict[str, np.ndarray]]:
-    """``{data set: {searcher: trial-averaged incumbent error on the grid}}``."""
+def curves(results: Path) -> tuple[dict, dict[str, dict[str, dict[str, np.ndarray]]]]:
+    """The study's runs, and ``{"validation" | "test": {data set: {searcher: trial-averaged
+    incumbent error on the grid}}}``."""
     grid = time_grid(results)
-    return {b: paper.dataset_curves(runs, grid, what) for b, runs in paper.study_runs_by_benchmark(results, STUDY).items()}
-
-
-def final_table(results: Path, test: dict, validation: dict) -> str:
     runs = paper.study_runs_by_benchmark(results, STUDY)
+    return runs, {what: {b: paper.dataset_curves(r, grid, what) for b, r in runs.items()} for what in ("validation", "test")}
+
+
+def final_table(runs: dict, test: dict, validation: dict) -> str:
     names = [n for n in SEARCHERS if all(n in c for c in test.values())]
     head = "| data set | " + " | ".join(SEARCHERS[n][0] for n in names) + " |"
     lines = [
@@ -71,7 +72,7 @@ def make(results: Path, out: Path) -> list[Path]:
     from matplotlib.figure import Figure
 
     grid = time_grid(results)
-    by_what = {what: curves(results, what) for what in ("validation", "test")}
+    runs, by_what = curves(results)
     fig = Figure(figsize=(13, 5.5))
     for k, (what, panel) in enumerate((("validation", "(a) validation error"), ("test", "(b) test error"))):
         ax = fig.add_subplot(1, 2, k + 1)
@@ -81,7 +82,7 @@ def make(results: Path, out: Path) -> list[Path]:
                 ax.plot(grid, ranks[name], label=label, lw=2, markersize=7, markevery=max(1, POINTS // 12), **style)
         ax.set_xlabel("Time (s)", fontsize=16)
         ax.set_ylabel("Average Rank", fontsize=16)
-        ax.set_ylim(1, len(ranks))
+        ax.set_ylim(1, max(2, len(ranks)))
         ax.set_xlim(0, grid[-1])
         ax.set_title(f"{panel}, {len(by_what[what])} data sets", fontsize=13)
         ax.grid(alpha=0.3)
@@ -89,7 +90,7 @@ def make(results: Path, out: Path) -> list[Path]:
     fig.tight_layout()
     files = paper.save_figure(fig, out, "fig5_pipelines_ranks")
     table = Path(out) / "fig5_final_errors.md"
-    table.write_text(final_table(results, by_what["test"], by_what["validation"]))
+    table.write_text(final_table(runs, by_what["test"], by_what["validation"]))
     return files + [table]
 
 

@@ -32,7 +32,7 @@ def _fig5():
 def make(results: Path, out: Path) -> list[Path]:
     from matplotlib.figure import Figure
 
-    diffs = paper.final_differences(_fig5().curves(results, "test"), baseline="random")
+    diffs = paper.final_differences(_fig5().curves(results)[1]["test"], baseline="random")
     names = list(SEARCHERS)
     fig = Figure(figsize=(6.5, 5.5))
     ax = fig.add_subplot(111)

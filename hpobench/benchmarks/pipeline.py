@@ -5,7 +5,7 @@ OpenML data sets in auto-sklearn's search space (Feurer et al. 2015: 15 classifi
 preprocessors, 4 data preprocessors, 110 conditional hyperparameters), with the **training-set
 subsample size** as the resource: R = the full training set, eta = 3, and Hyperband's most
 exploratory bracket using at least 1/9 of it (n_max = max{9, R/1000}). This module is that
-benchmark family, smaller: seven classifiers, four preprocessors, 21 conditional hyperparameters
+benchmark family, smaller: seven classifiers, four preprocessors, 20 hyperparameters (18 conditional)
 (:func:`pipeline_space`), on small data sets that load offline (:mod:`~hpobench.benchmarks.tabular`).
 See docs/pipeline.md.
 
