@@ -36,14 +36,7 @@ def make(results: Path, out: Path) -> list[Path]:
     runs = paper.study_runs(results, STUDY)
     curves = paper.method_curves(runs, METHODS, x_unit="minutes")
     title = "Kernel LS surrogate (digits), R = 11, eta = 3"
-    files = []
-    for stem, bands in (("fig7_kernel_ls", False), ("fig12_kernel_ls_quartiles", True)):
-        fig = paper.curve_figure(curves, METHODS, "Minutes", "Test Error", title, bands=bands, ylim=paper.zoom_ylim(curves))
-        ax = fig.axes[0]
-        for m in METHODS:
-            if m.optimizer in curves and len(curves[m.optimizer].x):
-                ax.axvline(curves[m.optimizer].x[-1], ls="--", lw=1, color=m.style.get("color"), alpha=0.7)
-        files += paper.save_figure(fig, out, stem)
+    files = paper.minutes_figures(curves, METHODS, title, out, "fig7_kernel_ls", "fig12_kernel_ls_quartiles")
     files += paper.write_speedups(curves, out, "fig7_speedups", "minutes", LABELS)
     return files
 

@@ -29,11 +29,10 @@ step lenet-mnist1d --configs 16
 step lenet-digits --configs 16 --seeds 3
 step lenet-digits --configs 64
 step random-features-digits --configs 64 --budgets "$RF_GRID"
-step lenet-mnist1d --configs 64
 step lenet-digits --configs 256
 step lenet-digits --configs 32 --seeds 3
-step lenet-mnist1d --configs 128
 step random-features-digits --configs 256 --budgets "$RF_GRID"
+step lenet-mnist1d --configs 128
 step random-features-digits --configs 32 --seeds 3 --budgets "$RF_GRID"
 step lenet-mnist1d --configs 32 --seeds 3
 echo "=== $(date -u +%FT%TZ) queue done"

@@ -164,6 +164,23 @@ def test_surrogate_noise_is_seeded_with_the_measured_spread(recorded):
     assert len({quiet.evaluate(config, 3, seed=s).loss for s in range(4)}) == 1
 
 
+def test_surrogate_noise_scales_errors_and_never_zeroes_a_positive_one():
+    """The committed LeNet table's seeds spread budget-1 errors by tens of percent; the noise is
+    relative (on log error), so a seed never turns a positive prediction into an exact 0."""
+    b = get_benchmark("lenet-digits-surrogate")
+    quiet = get_benchmark("lenet-digits-surrogate", noise=0)
+    rng = np.random.default_rng(3)
+    for config in b.space.sample_many(rng, 40):
+        for budget in (1, 3, 9):
+            clean = quiet.evaluate(config, budget, seed=0).loss
+            noisy = [b.evaluate(config, budget, seed=s).loss for s in range(5)]
+            if clean > 0:
+                assert min(noisy) > 0, (config, budget, clean, noisy)
+                # the factor exp(sd * z) stays within a few measured spreads of 1
+                spread = float(np.exp(4 * b.noise_sd.max()))
+                assert all((n + 1e-3) / (clean + 1e-3) < spread for n in noisy if n < 1)
+
+
 def test_table_returns_recorded_values_exactly(recorded):
     t = TableBenchmark("lenet-digits", root=recorded)
     rows = [r for r in read_rows(recorded / "lenet-digits") if r["seed"] == 0]
@@ -212,6 +229,18 @@ def test_validate_reports_per_budget_and_exits_by_threshold(recorded, tmp_path, 
 
 
 # ------------------------------------------------------------------- the committed tables
+
+
+def test_seed_groups_pair_each_first_seed_with_its_other_seeds():
+    """The validation ceiling compares a configuration's first seed with the mean of its other
+    seeds: the committed kernel-LS table has 32 configurations with seeds 0, 1, 2."""
+    data = get_benchmark("kernel-ls-digits-surrogate").data
+    firsts, others = data.seed_groups(3)
+    assert len(firsts) == 32 and all(len(o) == 2 for o in others)
+    for f, o in zip(firsts, others):
+        assert set(data.config_ids[o]) == {data.config_ids[f]}
+        assert data.seeds[f] == 0 and sorted(data.seeds[o].tolist()) == [1, 2]
+    assert len(data.seed_groups(4)[0]) == 0
 
 
 def _committed_dirs():

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..surrogates.model import CurveData, CurveModel
+from ..surrogates.model import LOG_EPS, CurveData, CurveModel
 from ..surrogates.table import TABLE_FILE, TableMissingError, file_sha256, read_manifest, read_rows
 from .base import Benchmark, Fidelity, Result, config_key, stable_seed
 
@@ -175,9 +175,11 @@ class SurrogateBenchmark(RecordedBenchmark):
             if self.noise_scale > 0 and seed is not None and self.noise_sd.any():
                 rng = np.random.default_rng(stable_seed(self.name, key[0], seed))
                 z = math.sqrt(self.noise_rho) * rng.standard_normal() + math.sqrt(1 - self.noise_rho) * rng.standard_normal(len(self.budgets))
-                shift = self.noise_scale * self.noise_sd * z
-                val = np.clip(val + shift, 0.0, 1.0)
-                test = np.clip(test + shift, 0.0, 1.0)
+                # the spread was measured on log(error + LOG_EPS) (CurveData.noise): a seed
+                # scales a curve's error, it never pushes a positive error to exactly 0
+                factor = np.exp(self.noise_scale * self.noise_sd * z)
+                val = np.clip((val + LOG_EPS) * factor - LOG_EPS, 0.0, 1.0)
+                test = np.clip((test + LOG_EPS) * factor - LOG_EPS, 0.0, 1.0)
             if len(self._curves) > 50_000:
                 self._curves.clear()
             hit = self._curves[key] = (val, test, sec)

@@ -90,3 +90,18 @@ def save_figure(fig, out: str | Path, stem: str) -> list[Path]:
 
     Path(out).mkdir(parents=True, exist_ok=True)
     return save(fig, Path(out) / stem)
+
+
+def minutes_figures(curves: dict[str, MeanCurve], methods: list[Method], title: str, out: str | Path, stem: str, quartiles_stem: str) -> list[Path]:
+    """The paper's time-axis figure (test error against minutes) and its quartile-band version,
+    with a dashed vertical line where each method's shortest trial ended (the paper's Figures
+    7-8 and 12-13)."""
+    files = []
+    for name, bands in ((stem, False), (quartiles_stem, True)):
+        fig = curve_figure(curves, methods, "Minutes", "Test Error", title, bands=bands, ylim=zoom_ylim(curves))
+        ax = fig.axes[0]
+        for m in methods:
+            if m.optimizer in curves and len(curves[m.optimizer].x):
+                ax.axvline(curves[m.optimizer].x[-1], ls="--", lw=1, color=m.style.get("color"), alpha=0.7)
+        files += save_figure(fig, out, name)
+    return files

@@ -59,6 +59,9 @@ class PaperStudy:
 #: of 81, 34, 15, 8, 5 configurations where Table 1 prints 81, 27, 9, 6, 5).
 LENET = "lenet-digits-surrogate"
 KERNEL = "kernel-ls-digits-surrogate"
+#: Random features on digits: R = 100 units of 100 features, eta = 3, so brackets s = 4..0 as in
+#: the paper's Figure 8 (which used R = 1000 and eta = 4 on CIFAR-10).
+RANDOM_FEATURES = "random-features-digits-surrogate"
 #: The paper's §4.2.1 workload on this suite: the scikit-learn pipeline space on five small data
 #: sets, training-set subsample as the resource (Figures 5 and 6).
 PIPELINES = ("pipeline-digits", "pipeline-breast-cancer", "pipeline-wine", "pipeline-synthetic", "pipeline-mnist1d")
@@ -71,6 +74,10 @@ PAPER_STUDIES: dict[str, PaperStudy] = {
         ("hyperband", "hyperband-inf", "smac", "smac-early", "tpe", "gp", "random", "random-2x", "bracket-s4"), 10, "50R",
     ),
     "fig7": PaperStudy("fig7-kernel-ls-surrogate", (KERNEL,), ("hyperband", "smac", "tpe", "random", "random-2x", "bracket-s2"), 10, "50R"),
+    "fig8": PaperStudy(
+        "fig8-random-features-surrogate", (RANDOM_FEATURES,),
+        ("hyperband", "smac", "tpe", "gp", "random", "random-2x", "bracket-s4"), 10, "50R",
+    ),
     # random 2x is drawn from random's logs (pairs of trials at half the time), as the paper did
     "fig5": PaperStudy("fig5-pipelines", PIPELINES, ("smac", "tpe", "random", "hyperband"), 3, "60s"),
 }

@@ -6,8 +6,11 @@ configurations' curves. Per budget of the recording's grid, Spearman's rank corr
 RMSE between predicted and recorded validation error (each configuration's first recorded
 seed) are pooled over the folds. Beside them, the **noise floor**: the same two statistics
 between two training seeds of the configurations recorded with several seeds — how well one
-real training run predicts another. The textbook alternative (a forest over configuration and
-log budget, ``kind="point"``) is scored on the same folds for comparison.
+real training run predicts another — and the **ceiling**: for configurations recorded with three
+or more seeds, the rank correlation of the first seed with the mean of the others (what a perfect
+model of the mean would score, up to the noise left in that mean). The textbook alternative (a
+forest over configuration and log budget, ``kind="point"``) is scored on the same folds for
+comparison.
 
 Example:
     >>> from hpobench.benchmarks import get_benchmark
@@ -106,6 +109,14 @@ def validate(bench, folds: int = 5, seed: int = 0, threshold: float | None = Non
     report["noise_pairs"] = len(a)
     report["noise_spearman"] = [_spearman(va[:, j], vb[:, j]) for j in range(B)]
     report["noise_rmse"] = [_rmse(va[:, j], vb[:, j]) if len(a) else math.nan for j in range(B)]
+    # The ceiling: how well the mean of a configuration's other seeds ranks its first seed. A
+    # model can at best learn that mean, so no surrogate can be expected to rank held-out
+    # single-seed values much better than this.
+    firsts, others = data.seed_groups(3)
+    val = np.nan_to_num(data.val, nan=FAIL_ERROR)
+    means = np.array([val[o].mean(axis=0) for o in others]) if len(firsts) else np.zeros((0, B))
+    report["ceiling_configs"] = len(firsts)
+    report["ceiling_spearman"] = [_spearman(val[firsts, j], means[:, j]) for j in range(B)]
     if compare_point and bench.model_kind != "point":
         ppred, _ = _cross_predict(data, lambda d: CurveModel("point", bench.n_trees).fit(d), folds, seed)
         report["point_spearman"] = [_spearman(ppred[:, j], rec[:, j]) for j in range(B)]
@@ -122,11 +133,20 @@ def validate(bench, folds: int = 5, seed: int = 0, threshold: float | None = Non
 def format_report(report: dict) -> str:
     """The report as a Markdown table over about nine budgets, with the verdict line."""
     has_point = "point_spearman" in report
-    head = "| budget | Spearman | RMSE | noise floor Spearman | noise floor RMSE |" + (" point-forest Spearman | point-forest RMSE |" if has_point else "")
-    sep = "|---" * (5 + 2 * has_point) + "|"
+    has_ceiling = bool(report.get("ceiling_configs"))
+    head = (
+        "| budget | Spearman | RMSE | noise floor Spearman | noise floor RMSE |"
+        + (" ceiling Spearman |" if has_ceiling else "")
+        + (" point-forest Spearman | point-forest RMSE |" if has_point else "")
+    )
+    sep = "|---" * (5 + has_ceiling + 2 * has_point) + "|"
+    ceiling = (
+        f"; ceiling (one seed against the mean of its other seeds) from {report['ceiling_configs']} configurations"
+        if has_ceiling else ""
+    )
     lines = [
         f"{report['name']}: {report['configurations']} configurations ({report['curves']} curves), "
-        f"{report['folds']}-fold cross-validation; noise floor from {report['noise_pairs']} seed pairs",
+        f"{report['folds']}-fold cross-validation; noise floor from {report['noise_pairs']} seed pairs{ceiling}",
         "",
         head,
         sep,
@@ -138,6 +158,8 @@ def format_report(report: dict) -> str:
     budgets = np.asarray(report["budgets"])
     for j in report_budgets(budgets):
         cells = [f"{budgets[j]:g}", f(report["spearman"][j]), f(report["rmse"][j]), f(report["noise_spearman"][j]), f(report["noise_rmse"][j])]
+        if has_ceiling:
+            cells.append(f(report["ceiling_spearman"][j]))
         if has_point:
             cells += [f(report["point_spearman"][j]), f(report["point_rmse"][j])]
         lines.append("| " + " | ".join(cells) + " |")
@@ -169,6 +191,8 @@ def scatter_plot(report: dict, pred: np.ndarray, rec: np.ndarray, path: str | Pa
         ax.plot(budgets, report["point_spearman"], lw=1.5, ls="--", label="point forest (config, log budget)")
     if report["noise_pairs"]:
         ax.plot(budgets, report["noise_spearman"], lw=1.5, color="k", label=f"seed vs seed ({report['noise_pairs']} pairs)")
+    if report.get("ceiling_configs"):
+        ax.plot(budgets, report["ceiling_spearman"], lw=1.5, ls=":", color="k", label=f"seed vs mean of other seeds ({report['ceiling_configs']} configs)")
     ax.axhline(report["threshold"], color="red", lw=1, ls=":", label=f"threshold {report['threshold']:g}")
     ax.set_xscale("log")
     ax.set_xlabel("budget")
