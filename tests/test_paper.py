@@ -184,3 +184,12 @@ def test_clr_accuracy_trains_one_network_per_policy_and_draws_it(tmp_path):
     assert data["policies"]["fixed"]["points"] != data["policies"]["clr"]["points"]
     files = paper.make_figures(tmp_path, tmp_path / "out", only=["clr-accuracy"])[0].files
     assert (tmp_path / "out" / "talk_clr_accuracy.png") in files
+
+
+def test_a_run_on_a_seconds_budget_that_stopped_just_short_of_it_is_finished():
+    from hpobench.paper.studies import _finished
+
+    manifest = {"budget": "60s", "max_budget": 100.0}
+    assert _finished([timed(0.1, 0.1, 10.0), timed(0.1, 0.1, 59.99)], manifest, "60s")  # stopped in the next ask
+    assert not _finished([timed(0.1, 0.1, 10.0), timed(0.1, 0.1, 45.0)], manifest, "60s")  # killed at 45 s
+    assert not _finished([timed(0.1, 0.1, 59.99)], {"budget": "10", "max_budget": 1.0}, "10")  # evaluations: no slack

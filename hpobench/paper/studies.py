@@ -182,7 +182,11 @@ PAPER_COMPUTATIONS: dict[str, LRRangeComputation | CLRComparison] = {
 
 def _finished(records: list[dict], manifest: dict, default_budget: str) -> bool:
     R = float(manifest.get("max_budget") or 1.0)
-    return bool(records) and budget_used(parse_budget(manifest.get("budget", default_budget)), records, R)
+    budget = parse_budget(manifest.get("budget", default_budget))
+    # a run on a wall-clock budget stops when its clock passes the limit, which may happen during
+    # the optimizer's next ask, after the last record: 2 % of the budget (at least 1 s) of slack
+    slack = max(1.0, 0.02 * budget.amount) if budget.kind == "seconds" else 0.0
+    return bool(records) and budget_used(budget, records, R, extra_seconds=slack)
 
 
 def read_packed(path: str | Path) -> list[dict]:
