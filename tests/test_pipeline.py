@@ -12,7 +12,7 @@ import pytest
 
 from hpobench.benchmarks import get_benchmark
 from hpobench.benchmarks.pipeline import CLASSIFIERS, PipelineBenchmark, _build, pipeline_space, subsample_order
-from hpobench.benchmarks.tabular import CSVError, load_csv, load_tabular
+from hpobench.benchmarks.tabular import TABULAR_DATASETS, TABULAR_SIZES, CSVError, load_csv, load_tabular, train_size
 
 
 def test_sampled_configs_carry_exactly_the_chosen_components_parameters():
@@ -52,6 +52,12 @@ def test_split_is_two_thirds_then_halves_stratified_and_fixed():
     assert max(share) - min(share) < 0.02
 
 
+def test_known_sizes_match_the_loaded_data_sets():
+    for name in TABULAR_DATASETS:
+        d = load_tabular(name)
+        assert len(d.y_train) + len(d.y_val) + len(d.y_test) == TABULAR_SIZES[name] and len(d.y_train) == train_size(TABULAR_SIZES[name])
+
+
 def test_budget_is_the_training_subsample_and_larger_budgets_contain_smaller():
     b = get_benchmark("pipeline-breast-cancer")
     assert b.fidelity.max == b.R == 379 and b.fidelity.min == pytest.approx(379 / 9)
@@ -61,7 +67,7 @@ def test_budget_is_the_training_subsample_and_larger_budgets_contain_smaller():
     assert b.evaluate(cfg, budget=b.fidelity.min, seed=3).info["n_train"] == 42
     assert b.evaluate(cfg, seed=3).info["n_train"] == 379
     # every prefix keeps the class proportions within one example per class
-    y = b._split.y_train
+    y = b._data().y_train
     order = subsample_order(y, 7)
     for k in (12, 42, 100):
         counts = np.bincount(y[order[:k]], minlength=2)

@@ -27,7 +27,7 @@ import numpy as np
 from ..space import Categorical, Float, Int, Space
 from .base import Benchmark, Fidelity, Result, stable_seed
 from .datasets import Split
-from .tabular import TABULAR_DATASETS, load_csv, load_tabular
+from .tabular import TABULAR_DATASETS, TABULAR_SIZES, load_csv, load_tabular, train_size
 
 __all__ = [
     "CLASSIFIERS",
@@ -194,22 +194,24 @@ class PipelineBenchmark(Benchmark):
         if dataset not in TABULAR_DATASETS:
             raise ValueError(f"unknown data set {dataset!r}; known: {', '.join(TABULAR_DATASETS)} (or pipeline-csv with path= and target=)")
         self.dataset = dataset
-        self._split: Split | None = None
-        self._setup(self._load())
+        self._split: Split | None = None  # loaded on the first evaluation, so `hpobench list` stays quick
+        self._setup(dataset, train_size(TABULAR_SIZES[dataset]))
 
-    def _load(self) -> Split:
-        return load_tabular(self.dataset)
-
-    def _setup(self, split: Split) -> None:
-        self._split = split
-        self.R = len(split.y_train)
-        self.name = f"pipeline-{split.name}"
+    def _setup(self, name: str, n_train: int) -> None:
+        self.R = n_train
+        self.name = f"pipeline-{name}"
         self.fidelity = Fidelity("n_train", self.R / n_max_brackets(self.R), float(self.R), unit="training points")
         self.space = pipeline_space()
 
+    def _data(self) -> Split:
+        if self._split is None:
+            self._split = load_tabular(self.dataset)
+            assert len(self._split.y_train) == self.R, (self.dataset, len(self._split.y_train), self.R)
+        return self._split
+
     @property
     def data_source(self) -> str:
-        return self._split.source
+        return TABULAR_DATASETS[self.dataset]
 
     def n_points(self, budget: float) -> int:
         """Training points used at ``budget`` (at least 2, at most R)."""
@@ -217,11 +219,12 @@ class PipelineBenchmark(Benchmark):
 
     def subsample(self, budget: float, seed: int | None) -> np.ndarray:
         """Indices into the training set used at ``budget`` by a run with ``seed``."""
-        order = subsample_order(self._split.y_train, stable_seed("pipeline-subsample", self._split.name, 0 if seed is None else seed))
+        split = self._data()
+        order = subsample_order(split.y_train, stable_seed("pipeline-subsample", split.name, 0 if seed is None else seed))
         return order[: self.n_points(budget)]
 
     def _evaluate(self, config, budget, seed, **kwargs) -> Result:
-        s = self._split
+        s = self._data()  # loaded once, not part of the cost
         t0 = time.perf_counter()
         idx = self.subsample(budget, seed)
         Xtr, ytr = s.X_train[idx], s.y_train[idx]
@@ -257,7 +260,12 @@ class CSVPipeline(PipelineBenchmark):
             raise ValueError("pipeline-csv needs path=FILE.csv and target=COLUMN (benchmark options)")
         self.path, self.target = str(path), str(target)
         self.dataset = "csv"
-        self._setup(load_csv(self.path, self.target))
+        self._split = load_csv(self.path, self.target)
+        self._setup(self._split.name, len(self._split.y_train))
+
+    @property
+    def data_source(self) -> str:
+        return self._split.source
 
 
 # ------------------------------------------------------------------ registered variants

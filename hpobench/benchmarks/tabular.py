@@ -31,7 +31,7 @@ import numpy as np
 
 from .datasets import Split, _as_split, _stratified_take, load_mnist1d
 
-__all__ = ["TABULAR_DATASETS", "CSVError", "load_tabular", "load_csv", "paper_split"]
+__all__ = ["TABULAR_DATASETS", "TABULAR_SIZES", "CSVError", "load_tabular", "load_csv", "paper_split", "train_size"]
 
 #: Bundled and generated data sets by name -> where the data comes from.
 TABULAR_DATASETS: dict[str, str] = {
@@ -43,8 +43,16 @@ TABULAR_DATASETS: dict[str, str] = {
     "synthetic": "scikit-learn make_classification (Guyon's Madelon design): 2,000 points, 20 features (6 informative), 4 classes, seed 0",
 }
 
+#: Examples in each data set of :data:`TABULAR_DATASETS`; fixes R without loading the data.
+TABULAR_SIZES: dict[str, int] = {"digits": 1797, "breast-cancer": 569, "wine": 178, "iris": 150, "mnist1d": 5000, "synthetic": 2000}
+
 #: Share of the data used for training; validation and test get half of the rest each (§4.2.1).
 TRAIN_SHARE = 2.0 / 3.0
+
+
+def train_size(n: int) -> int:
+    """Training examples of a data set of ``n`` under :func:`paper_split`."""
+    return int(round(TRAIN_SHARE * n))
 
 
 class CSVError(ValueError):
@@ -61,7 +69,7 @@ def paper_split(X: np.ndarray, y: np.ndarray, name: str, source: str, seed: int 
     classes, y = np.unique(np.asarray(y), return_inverse=True)
     rng = np.random.default_rng(np.random.SeedSequence([0x7461, int(seed)]))
     n = len(y)
-    n_train = int(round(TRAIN_SHARE * n))
+    n_train = train_size(n)
     rest, test = _stratified_take(y, (n - n_train) // 2, rng)
     r_train, r_val = _stratified_take(y[rest], n - n_train - len(test), rng)
     train, val = rest[r_train], rest[r_val]
