@@ -26,7 +26,7 @@ import numpy as np
 
 from ..space import Categorical, Float, Int, Space
 from .base import Benchmark, Fidelity, Result, stable_seed
-from .datasets import Split
+from .datasets import Split, check_dataset, dataset_present
 from .tabular import TABULAR_DATASETS, TABULAR_SIZES, load_csv, load_tabular, train_size
 
 __all__ = [
@@ -212,6 +212,15 @@ class PipelineBenchmark(Benchmark):
     @property
     def data_source(self) -> str:
         return TABULAR_DATASETS[self.dataset]
+
+    def check_available(self) -> None:
+        """MNIST-1D needs the ``mnist1d`` package (one line naming it if it is missing); the
+        scikit-learn data sets are always there."""
+        if self.dataset == "mnist1d":
+            check_dataset("mnist1d")
+
+    def data_available(self) -> bool:
+        return self.dataset != "mnist1d" or dataset_present("mnist1d")
 
     def n_points(self, budget: float) -> int:
         """Training points used at ``budget`` (at least 2, at most R)."""
