@@ -79,7 +79,7 @@ PAPER_STUDIES: dict[str, PaperStudy] = {
         ("hyperband", "smac", "tpe", "gp", "random", "random-2x", "bracket-s4"), 10, "50R",
     ),
     # random 2x is drawn from random's logs (pairs of trials at half the time), as the paper did
-    "fig5": PaperStudy("fig5-pipelines", PIPELINES, ("smac", "tpe", "random", "hyperband"), 3, "60s"),
+    "fig5": PaperStudy("fig5-pipelines", PIPELINES, ("smac", "tpe", "random", "hyperband"), 5, "60s"),
 }
 PAPER_STUDIES["fig6"] = PAPER_STUDIES["fig5"]  # Figure 6 is drawn from Figure 5's study
 
