@@ -5,7 +5,7 @@ resource.
 
 The paper ran auto-sklearn's space on 117 OpenML data sets, 20 trials of one hour per searcher
 and data set, ranks every 30 s. Here: a smaller pipeline space (``pipeline-*`` benchmarks: 7
-classifiers, 4 preprocessors) on 5 small data sets, 3 trials of 60 wall-clock seconds per
+classifiers, 4 preprocessors) on 5 small data sets, 5 trials of 60 wall-clock seconds per
 searcher and data set, ranks every 0.5 s (120 points, as the paper's 3600 s / 30 s). "random 2x"
 pairs random search's trials (see :mod:`hpobench.paper.ranks`).
 

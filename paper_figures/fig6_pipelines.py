@@ -2,7 +2,7 @@
 average final test error minus random search's, one line per data set across the searchers
 (the paper: smac, hyperopt (TPE), hyperband on 117 data sets, nearly all within +-0.5 %).
 
-Drawn from Figure 5's study (``pipeline-*`` benchmarks, 5 data sets, 3 trials of 60 s per
+Drawn from Figure 5's study (``pipeline-*`` benchmarks, 5 data sets, 5 trials of 60 s per
 searcher); "final" is the end of the time window.
 
     python paper_figures/fig6_pipelines.py --results results --out paper_figures/out
