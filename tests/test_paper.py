@@ -117,3 +117,79 @@ def test_a_configuration_trained_in_steps_is_one_point_at_its_last_step():
     t = paper_trace(records, Placement.PER_CONFIG)
     np.testing.assert_allclose(t.x, [1.0, 1.4])
     np.testing.assert_allclose(t.y, [0.5, 0.5])
+
+
+def timed(loss, test, elapsed, status="ok"):
+    return {"loss": loss, "test_loss": test, "status": status, "elapsed": elapsed, "info": {}}
+
+
+def test_random_2x_on_the_time_axis_pairs_trials_cyclically_and_halves_the_time():
+    runs = {0: [timed(0.5, 0.55, 10.0), timed(0.4, 0.45, 20.0)], 1: [timed(0.3, 0.35, 8.0), timed(0.6, 0.65, 20.0)]}
+    pair01, pair10 = paper.random_2x_traces(runs, "test")
+    # trial 1 runs after trial 0 (shifted by its 20 s), the incumbent carries over the join
+    np.testing.assert_allclose(pair01.x, [5.0, 10.0, 14.0, 20.0])
+    np.testing.assert_allclose(pair01.y, [0.55, 0.45, 0.35, 0.35])
+    np.testing.assert_allclose(pair10.x, [4.0, 10.0, 15.0, 20.0])
+    np.testing.assert_allclose(pair10.y, [0.35, 0.35, 0.35, 0.35])
+    assert paper.random_2x_traces({0: runs[0]}) == []  # one trial makes no pair
+
+
+def test_average_rank_against_time_on_a_hand_made_study():
+    grid = np.array([5.0, 15.0, 25.0])
+    a = {  # data set a: hyperband first at 15 s on validation, random wins at the end; smac has no result until 25 s
+        "random": {0: [timed(0.30, 0.30, 10.0), timed(0.10, 0.20, 22.0)], 1: [timed(0.30, 0.10, 12.0)]},
+        "hyperband": {0: [timed(0.20, 0.25, 4.0)], 1: [timed(0.20, 0.15, 4.0)]},
+        "smac": {0: [timed(0.9, 0.9, 1.0, status="failed"), timed(0.25, 0.5, 24.0)]},
+    }
+    b = {  # data set b: everybody ties at 0.1 once they have a result
+        "random": {0: [timed(0.1, 0.1, 1.0)], 1: [timed(0.1, 0.1, 1.0)]},
+        "hyperband": {0: [timed(0.1, 0.1, 1.0)]},
+        "smac": {0: [timed(0.1, 0.1, 20.0)]},
+    }
+    val = {"a": paper.dataset_curves(a, grid, "validation"), "b": paper.dataset_curves(b, grid, "validation")}
+    # per data set: trial means at each time (random at 15 s: mean of 0.30 and 0.30; at 25 s: mean of 0.10 and 0.30)
+    np.testing.assert_allclose(val["a"]["random"], [np.nan, 0.30, 0.20])
+    np.testing.assert_allclose(val["a"]["hyperband"], [0.20, 0.20, 0.20])
+    np.testing.assert_allclose(val["a"]["smac"], [np.nan, np.nan, 0.25])
+    assert set(val["a"]) == {"random", "hyperband", "smac", "random-2x"}
+    ranks = paper.average_ranks(val)
+    # a at 5 s: hyperband 1, random 2x 2 (its pair (0, 1) has 0.30 at 10 s / 2), random and smac without a result tie at 3.5;
+    # b at 5 s: random, hyperband, random 2x tie at 0.1 (rank 2), smac has none (4).
+    # a at 15 s: hyperband and random 2x tie at 0.20 (1.5); b: as at 5 s. At 25 s a: random 2x 0.10 (1), random and
+    # hyperband 0.20 (2.5), smac 0.25 (4); b: all four tie (2.5).
+    np.testing.assert_allclose(ranks["hyperband"], [(1 + 2) / 2, (1.5 + 2) / 2, (2.5 + 2.5) / 2])
+    np.testing.assert_allclose(ranks["smac"], [(3.5 + 4) / 2, (4 + 4) / 2, (4 + 2.5) / 2])
+    np.testing.assert_allclose(ranks["random-2x"], [(2 + 2) / 2, (1.5 + 2) / 2, (1 + 2.5) / 2])
+    # the test ranks use the incumbent's test error: at 25 s on a random's incumbents test at 0.20 and 0.10
+    test = {"a": paper.dataset_curves(a, grid, "test")}
+    np.testing.assert_allclose(test["a"]["random"][-1], 0.15)
+    diffs = paper.final_differences(test)
+    assert diffs["a"]["hyperband"] == pytest.approx(0.20 - 0.15) and diffs["a"]["smac"] == pytest.approx(0.5 - 0.15)
+
+
+@pytest.mark.slow  # real LeNet training: importing torch and the first network alone take a while on a busy machine
+def test_clr_accuracy_trains_one_network_per_policy_and_draws_it(tmp_path):
+    pytest.importorskip("torch")
+    spec = paper.CLRComparison("clr-accuracy-lenet-digits", iters_per_unit=6, units=2)
+    path = spec.run(tmp_path)
+    import json
+
+    data = json.loads(path.read_text())
+    for policy in ("fixed", "clr"):
+        pts = data["policies"][policy]["points"]
+        assert [p["iterations"] for p in pts] == [6, 12]
+        assert [p["iterations_run"] for p in pts] == [6, 6]  # the second measurement continued the first network
+        assert all(0.0 <= p["val_accuracy"] <= 1.0 for p in pts)
+    assert data["clr"] == {"base_lr": 0.09 / 4, "max_lr": 0.09, "stepsize": 3.0}
+    assert data["policies"]["fixed"]["points"] != data["policies"]["clr"]["points"]
+    files = paper.make_figures(tmp_path, tmp_path / "out", only=["clr-accuracy"])[0].files
+    assert (tmp_path / "out" / "talk_clr_accuracy.png") in files
+
+
+def test_a_run_on_a_seconds_budget_that_stopped_just_short_of_it_is_finished():
+    from hpobench.paper.studies import _finished
+
+    manifest = {"budget": "60s", "max_budget": 100.0}
+    assert _finished([timed(0.1, 0.1, 10.0), timed(0.1, 0.1, 59.99)], manifest, "60s")  # stopped in the next ask
+    assert not _finished([timed(0.1, 0.1, 10.0), timed(0.1, 0.1, 45.0)], manifest, "60s")  # killed at 45 s
+    assert not _finished([timed(0.1, 0.1, 59.99)], {"budget": "10", "max_budget": 1.0}, "10")  # evaluations: no slack

@@ -18,6 +18,9 @@ axis is a convention of the figure, not of the method (:class:`Placement`):
   bracket s=4 of R = 81, eta = 3 costs 3.67R). The last record of a run is a point too (a
   bracket cut short by the budget still ran).
 
+Figures 5 and 6 (many data sets, a wall-clock time axis) rank the searchers at each time point
+instead (:mod:`hpobench.paper.ranks`).
+
 The figure scripts under ``paper_figures/`` map the paper's legend names to this suite's
 optimizers and placements; everything they compute is here, so it is unit-tested.
 :data:`PAPER_STUDIES` names the study behind each figure, and :func:`rerun` runs it again;
@@ -28,14 +31,19 @@ from __future__ import annotations
 
 from .drawing import Method, curve_figure, method_curves, minutes_figures, save_figure, table1_cells, zoom_ylim
 from .scripts import FigureOutcome, default_scripts_dir, figure_scripts, make_figures, script_main
-from .studies import KERNEL, LENET, RANDOM_FEATURES, PAPER_COMPUTATIONS, PAPER_STUDIES, LRRangeComputation, MissingResults, PaperStudy, pack_logs, prepare_rerun, rerun, study_runs, unpack_logs
+from .ranks import RANDOM_2X, average_ranks, dataset_curves, final_differences, random_2x_traces, time_trace
+from .studies import (
+    KERNEL, LENET, RANDOM_FEATURES, PAPER_COMPUTATIONS, CLRComparison, PAPER_STUDIES, PIPELINES, LRRangeComputation, MissingResults, PaperStudy, pack_logs, prepare_rerun, rerun,
+    study_runs, study_runs_by_benchmark, unpack_logs,
+)
 from .traces import (
     MeanCurve, PaperTrace, Placement, SpeedUp, bracket_key, mean_curve, paper_trace, resource_to_reach, run_key, speedup_markdown, speedups,
     step_values, write_speedups,
 )
 
 __all__ = [
-    "KERNEL", "LENET", "RANDOM_FEATURES", "PAPER_COMPUTATIONS", "PAPER_STUDIES", "FigureOutcome", "LRRangeComputation", "MeanCurve", "Method", "MissingResults",
+    "KERNEL", "LENET", "RANDOM_FEATURES", "PIPELINES", "CLRComparison", "RANDOM_2X", "average_ranks", "dataset_curves", "final_differences", "random_2x_traces", "time_trace",
+    "study_runs_by_benchmark", "PAPER_COMPUTATIONS", "PAPER_STUDIES", "FigureOutcome", "LRRangeComputation", "MeanCurve", "Method", "MissingResults",
     "PaperStudy", "PaperTrace", "pack_logs", "prepare_rerun", "unpack_logs", "Placement", "SpeedUp", "bracket_key", "curve_figure", "default_scripts_dir", "figure_scripts", "make_figures",
     "mean_curve", "method_curves", "minutes_figures", "paper_trace", "rerun", "resource_to_reach", "run_key", "save_figure", "script_main", "speedup_markdown",
     "speedups", "step_values", "study_runs", "table1_cells", "write_speedups", "zoom_ylim",

@@ -62,6 +62,9 @@ KERNEL = "kernel-ls-digits-surrogate"
 #: Random features on digits: R = 100 units of 100 features, eta = 3, so brackets s = 4..0 as in
 #: the paper's Figure 8 (which used R = 1000 and eta = 4 on CIFAR-10).
 RANDOM_FEATURES = "random-features-digits-surrogate"
+#: The paper's §4.2.1 workload on this suite: the scikit-learn pipeline space on five small data
+#: sets, training-set subsample as the resource (Figures 5 and 6).
+PIPELINES = ("pipeline-digits", "pipeline-breast-cancer", "pipeline-wine", "pipeline-synthetic", "pipeline-mnist1d")
 
 #: The study behind each figure, by the name ``figures --rerun`` takes.
 PAPER_STUDIES: dict[str, PaperStudy] = {
@@ -75,7 +78,10 @@ PAPER_STUDIES: dict[str, PaperStudy] = {
         "fig8-random-features-surrogate", (RANDOM_FEATURES,),
         ("hyperband", "smac", "tpe", "gp", "random", "random-2x", "bracket-s4"), 10, "50R",
     ),
+    # random 2x is drawn from random's logs (pairs of trials at half the time), as the paper did
+    "fig5": PaperStudy("fig5-pipelines", PIPELINES, ("smac", "tpe", "random", "hyperband"), 5, "60s"),
 }
+PAPER_STUDIES["fig6"] = PAPER_STUDIES["fig5"]  # Figure 6 is drawn from Figure 5's study
 
 
 @dataclass(frozen=True)
@@ -109,13 +115,78 @@ class LRRangeComputation:
         return path
 
 
+@dataclass(frozen=True)
+class CLRComparison:
+    """The talk's accuracy-against-iterations figure (Smith, WACV 2017, Figure 1): one LeNet
+    configuration on real ``lenet-digits`` trained with a fixed learning rate and with the
+    triangular cyclical policy, validation and test accuracy measured every ``iters_per_unit``
+    iterations (continuing from the checkpoint each time, so the curve is one training run per
+    policy), written as ``results/<directory>/clr_accuracy.json``.
+
+    The CLR run uses the benchmark's ``clr`` schedule: triangular between ``clr_max_lr / 4``
+    (Smith's base = max/4 rule) and ``clr_max_lr``, with a step size of half a unit, so every
+    measurement falls at the end of a cycle. ``clr_max_lr`` is about the maximum the LR range
+    test on the same network suggests (results/lr-range-lenet-digits); the fixed rate is the
+    configuration's ``lr``.
+    """
+
+    directory: str
+    config: tuple = (("lr", 0.05), ("batch_size", 32), ("k2", 50), ("k1", 20))
+    clr_max_lr: float = 0.09
+    iters_per_unit: int = 136  # 4 epochs of 34 mini-batches of 32: a CLR step size of 2 epochs, as Smith advises
+    units: int = 8
+    seed: int = 0
+
+    def command(self) -> str:
+        return (f"python -m hpobench figures --rerun clr-accuracy  # lenet-digits, {dict(self.config)}, fixed lr vs triangular CLR up to "
+                f"{self.clr_max_lr}, {self.units} x {self.iters_per_unit} iterations, seed {self.seed}")
+
+    def run(self, results: str | Path, progress: Callable | None = None) -> Path:
+        from ..benchmarks import get_benchmark
+
+        config = dict(self.config)
+        policies = {}
+        for policy, lr in (("fixed", config["lr"]), ("clr", self.clr_max_lr)):
+            bench = get_benchmark("lenet-digits", lr_schedule="constant" if policy == "fixed" else "clr", iters_per_unit=self.iters_per_unit)
+            cfg = {**config, "lr": lr}
+            t0 = time.perf_counter()
+            points = []
+            try:
+                for u in range(1, self.units + 1):
+                    r = bench.evaluate(cfg, budget=u, seed=self.seed, resume_from=u - 1 if u > 1 else None)
+                    points.append({
+                        "iterations": u * self.iters_per_unit, "iterations_run": r.info.get("iterations_run"),
+                        "val_accuracy": 1.0 - r.loss, "test_accuracy": 1.0 - r.test_loss,
+                    })
+                    if progress:
+                        progress(policy, u, self.units)
+            finally:
+                bench.close()
+            policies[policy] = {"lr": lr, "points": points, "seconds": time.perf_counter() - t0}
+        path = Path(results) / self.directory / "clr_accuracy.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({
+            "benchmark": "lenet-digits", "config": config, "iters_per_unit": self.iters_per_unit, "units": self.units,
+            "seed": self.seed, "clr": {"base_lr": self.clr_max_lr / 4.0, "max_lr": self.clr_max_lr, "stepsize": self.iters_per_unit / 2.0},
+            "policies": policies,
+        }, indent=1))
+        return path
+
+
 #: Computations behind figures that are not studies, by the name ``figures --rerun`` takes.
-PAPER_COMPUTATIONS: dict[str, LRRangeComputation] = {"lr-range": LRRangeComputation("lr-range-lenet-digits")}
+PAPER_COMPUTATIONS: dict[str, LRRangeComputation | CLRComparison] = {
+    "lr-range": LRRangeComputation("lr-range-lenet-digits"),
+    "clr-accuracy": CLRComparison("clr-accuracy-lenet-digits"),
+}
 
 
 def _finished(records: list[dict], manifest: dict, default_budget: str) -> bool:
     R = float(manifest.get("max_budget") or 1.0)
-    return bool(records) and budget_used(parse_budget(manifest.get("budget", default_budget)), records, R)
+    budget = parse_budget(manifest.get("budget", default_budget))
+    # a run on a wall-clock budget stops when its clock passes the limit, which may happen during
+    # the optimizer's next ask, after the last record: 2 % of the budget (at least 1 s) of slack
+    slack = max(1.0, 0.02 * budget.amount) if budget.kind == "seconds" else 0.0
+    return bool(records) and budget_used(budget, records, R, extra_seconds=slack)
 
 
 def read_packed(path: str | Path) -> list[dict]:
@@ -169,11 +240,11 @@ def unpack_logs(root: str | Path) -> int:
     return n
 
 
-def study_runs(results: str | Path, name: str) -> dict[str, dict[int, list[dict]]]:
-    """The finished runs of figure study ``name`` as ``{optimizer: {seed: records}}`` (first
-    benchmark), from plain or packed logs. A run still being written (its budget not used up)
-    is left out: averages are truncated to the shortest trial, so one partial run would cut
-    every curve short.
+def study_runs_by_benchmark(results: str | Path, name: str) -> dict[str, dict[str, dict[int, list[dict]]]]:
+    """The finished runs of figure study ``name`` as ``{benchmark: {optimizer: {seed: records}}}``
+    (benchmarks in the study's order), from plain or packed logs. A run still being written (its
+    budget not used up) is left out: averages are truncated to the shortest trial, so one
+    partial run would cut every curve short.
 
     Raises :class:`MissingResults` (with the command that makes them) if there are none."""
     spec = PAPER_STUDIES[name]
@@ -181,15 +252,25 @@ def study_runs(results: str | Path, name: str) -> dict[str, dict[int, list[dict]
     runs: dict = {}
     if root.is_dir():
         for bench, opt, seed, path in iter_all_logs(root):
-            if bench != spec.benchmarks[0] or opt not in spec.optimizers:
+            if bench not in spec.benchmarks or opt not in spec.optimizers:
                 continue
             packed = path.name.endswith(PACKED_SUFFIX)
             records = read_packed(path) if packed else read_records(path)
             if _finished(records, read_manifest(_unpacked_name(path) if packed else path) or {}, spec.budget):
-                runs.setdefault(opt, {})[seed] = records
+                runs.setdefault(bench, {}).setdefault(opt, {})[seed] = records
     if not runs:
         raise MissingResults(f"no logs under {root}; run `python -m hpobench figures --rerun {name}` to make them")
-    return runs
+    return {b: runs[b] for b in spec.benchmarks if b in runs}
+
+
+def study_runs(results: str | Path, name: str) -> dict[str, dict[int, list[dict]]]:
+    """The finished runs of figure study ``name`` on its first benchmark, as ``{optimizer: {seed:
+    records}}`` (see :func:`study_runs_by_benchmark`)."""
+    by_benchmark = study_runs_by_benchmark(results, name)
+    first = PAPER_STUDIES[name].benchmarks[0]
+    if first not in by_benchmark:
+        raise MissingResults(f"no finished logs of {first} under {Path(results) / PAPER_STUDIES[name].directory}; run `python -m hpobench figures --rerun {name}` to make them")
+    return by_benchmark[first]
 
 
 def prepare_rerun(name: str, results: str | Path = "results"):
