@@ -34,7 +34,7 @@ def test_every_named_peer_is_registered():
     assert set(PEERS) >= {
         "optuna-tpe", "optuna-gp", "optuna-cmaes", "optuna-hyperband", "skopt-gp", "smac3-hpo", "smac3-bb",
         "smac3-hyperband", "hyperopt-rand", "keras-tuner-hyperband", "keras-tuner-bayesian", "syne-tune-asha",
-        "syne-tune-bohb", "dehb-automl", "ray-asha",
+        "syne-tune-bohb", "dehb-automl", "ray-asha", "ray-hyperband",
     }
 
 
