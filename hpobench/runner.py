@@ -415,11 +415,14 @@ class OwnedLoop:
         None when the budget was already used (nothing is logged)."""
         if self.done:
             return None
-        optimizer = self._driver.optimizer
-        optimizer.history.append((trial, result))
-        rec = self._driver._account({**record, "trial": trial.id, "info": {**record.get("info", {}), **trial.info}}, optimizer_time)
+        driver = self._driver
+        driver.optimizer.history.append((trial, result))
+        if driver.simulated:  # one evaluation at a time: the simulated clock moves by its cost
+            cost = float(result.cost) if result.cost is not None and math.isfinite(float(result.cost)) else 0.0
+            driver.sim_now += max(0.0, cost)
+        rec = driver._account({**record, "trial": trial.id, "info": {**record.get("info", {}), **trial.info}}, optimizer_time)
         rec["worker"] = worker
-        self._driver._keep(rec)
+        driver._keep(rec)
         return rec
 
 

@@ -168,9 +168,13 @@ class RayHyperband(PeerOptimizer):
                 verbose=0, log_to_file=False,
             ),
         )
-        # Ray warns about every trial it created but never started (the budget ended first).
+        # Ray warns about every trial it created but never started (the budget ended first), and
+        # its new console output prints an experiment banner even at verbose=0: the runner's log
+        # and progress are the record, so both are silenced for the fit.
         quiet = [logging.getLogger(name) for name in ("ray.tune", "ray.train")]
         levels = [logger.level for logger in quiet]
+        banner = os.environ.get("RAY_AIR_NEW_OUTPUT")
+        os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
         for logger in quiet:
             logger.setLevel(logging.ERROR)
         try:
@@ -178,3 +182,7 @@ class RayHyperband(PeerOptimizer):
         finally:
             for logger, level in zip(quiet, levels):
                 logger.setLevel(level)
+            if banner is None:
+                os.environ.pop("RAY_AIR_NEW_OUTPUT", None)
+            else:
+                os.environ["RAY_AIR_NEW_OUTPUT"] = banner
