@@ -173,8 +173,11 @@ class RayHyperband(PeerOptimizer):
         # and progress are the record, so both are silenced for the fit.
         quiet = [logging.getLogger(name) for name in ("ray.tune", "ray.train")]
         levels = [logger.level for logger in quiet]
-        banner = os.environ.get("RAY_AIR_NEW_OUTPUT")
-        os.environ["RAY_AIR_NEW_OUTPUT"] = "0"
+        # Ray's default CSV/JSON/TensorBoard result loggers are turned off too (the runner's log
+        # is the record; their writer threads also complained when a Dask worker exited).
+        settings = {"RAY_AIR_NEW_OUTPUT": "0", "TUNE_DISABLE_AUTO_CALLBACK_LOGGERS": "1"}
+        saved = {k: os.environ.get(k) for k in settings}
+        os.environ.update(settings)
         for logger in quiet:
             logger.setLevel(logging.ERROR)
         try:
@@ -182,7 +185,8 @@ class RayHyperband(PeerOptimizer):
         finally:
             for logger, level in zip(quiet, levels):
                 logger.setLevel(level)
-            if banner is None:
-                os.environ.pop("RAY_AIR_NEW_OUTPUT", None)
-            else:
-                os.environ["RAY_AIR_NEW_OUTPUT"] = banner
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
