@@ -247,6 +247,9 @@ def drive_on_cluster(
     def open_next() -> None:
         index, job = queue.pop()
         bench, opt = build(job)
+        if opt.capabilities.owns_loop:
+            raise ValueError(f"{job.optimizer} runs its own loop and cannot be driven evaluation by evaluation from here; "
+                             "run it with --workers N or in-process, with one evaluation in flight")
         budget = parse_budget(job.budget)
         settings = run_settings(bench, opt, budget, job.seed, job.settings(), job.parallel_evals, clock_is_simulated(bench))
         opt.set_expected_trials(expected_trials(budget, bench, opt))

@@ -297,16 +297,24 @@ class RunDriver:
             self.resource = float(record["resource"])
             self.records.append(record)
             return
+        rec = self._account(record, flight.ask_time + t_tell)
+        if self.K > 1 or self.simulated:
+            rec["start"] = flight.start
+            rec["end"] = rec["elapsed"]
+            rec["worker"] = f"sim-{flight.slot}" if self.simulated else worker
+        self._keep(rec)
+
+    def _account(self, record: dict, optimizer_time: float) -> dict:
+        """``record`` with the run's cumulative fields (resource, clock, optimizer time)."""
         self.resource += record["charged"]
         rec = dict(record)
         rec["resource"] = self.resource
         rec["resource_R"] = self.resource / self.R
         rec["elapsed"] = self.now()
-        rec["optimizer_time"] = flight.ask_time + t_tell
-        if self.K > 1 or self.simulated:
-            rec["start"] = flight.start
-            rec["end"] = rec["elapsed"]
-            rec["worker"] = f"sim-{flight.slot}" if self.simulated else worker
+        rec["optimizer_time"] = optimizer_time
+        return rec
+
+    def _keep(self, rec: dict) -> None:
         self.records.append(rec)
         if self.log is not None:
             self.log.append(rec)
@@ -320,6 +328,27 @@ class RunDriver:
         while self.ask(None) + self.tell_ready():
             pass
 
+    def drive_owned(self, spec=None) -> None:
+        """Hand the run to an optimizer that owns its loop (``capabilities.owns_loop``); it
+        reports every evaluation through an :class:`OwnedLoop`, which logs it here.
+
+        Args:
+            spec: how the loop's worker processes build the benchmark (default: a copy of
+                :attr:`benchmark`).
+        """
+        if self.replay:
+            raise LogError(
+                f"{self.path}: {self.optimizer.name} runs its own loop and cannot continue a partly written log; "
+                "delete that log (and its manifest) to rerun the run from the start"
+            )
+        if self.K != 1:
+            raise ValueError(f"{self.optimizer.name} runs its own loop, one evaluation at a time; parallel evaluations (K={self.K}) are not supported")
+        if spec is None:
+            from .executors import BenchmarkSpec
+
+            spec = BenchmarkSpec(self.benchmark.name, self.benchmark.worker_options(), factory=_Rebuild(self.benchmark))
+        self.optimizer.run_loop(OwnedLoop(self, spec))
+
     def drive(self, executor) -> None:
         """Run to the end of the budget with ``executor`` (see :mod:`hpobench.executors`)."""
         key = lambda trial: (self, trial.id)  # noqa: E731 - executors return the key they got
@@ -332,6 +361,69 @@ class RunDriver:
                 break
             for c in executor.wait():
                 self.complete(c.key[1], c.record, c.result, c.worker, c.wall)
+
+
+@dataclass(frozen=True)
+class Evaluator:
+    """Evaluates a trial on its own copy of the benchmark (built from ``spec`` once per
+    process), with the run's ``seed``: ``(record, result, where, wall seconds)``, the record
+    being what :meth:`OwnedLoop.record` logs. Picklable, so a loop's worker processes get it."""
+
+    spec: object
+    seed: int
+
+    def __call__(self, trial: Trial) -> tuple[dict, Result, str, float]:
+        from .executors import remote_evaluate
+
+        return remote_evaluate(self.spec, trial, self.seed)
+
+
+class OwnedLoop:
+    """What an optimizer that owns its loop gets from the runner (:meth:`Optimizer.run_loop`).
+
+    The optimizer evaluates trials wherever its loop runs them, with :attr:`evaluate` (an
+    :class:`Evaluator`: picklable, it builds the benchmark from :attr:`spec` in the process that
+    calls it), and reports each
+    evaluation, in the order its loop sees them, with :meth:`record`; the runner logs it exactly
+    as it logs an ask/tell evaluation. :attr:`done` turns True once the run's budget is used;
+    the loop must then stop (a result reported after that is dropped, like an evaluation in
+    flight when a run is killed).
+
+    Attributes:
+        spec: a :class:`~hpobench.executors.BenchmarkSpec` for the benchmark.
+        seed: the run's seed, passed to every evaluation.
+    """
+
+    def __init__(self, driver: RunDriver, spec):
+        self._driver = driver
+        self.spec = spec
+        self.seed = driver.seed
+        #: the run's budget and the benchmark's R (to size the loop; :attr:`done` decides the end)
+        self.budget, self.R = driver.budget, driver.R
+        #: evaluates a trial in the calling process (a picklable callable, for the loop's workers)
+        self.evaluate = Evaluator(spec, driver.seed)
+
+    @property
+    def done(self) -> bool:
+        """True once the evaluations logged use the whole budget."""
+        return self._driver.committed()
+
+    def record(self, trial: Trial, record: dict, result: Result, worker: str, optimizer_time: float) -> dict | None:
+        """Log one evaluation of ``trial`` (a trial the optimizer built with ``new_trial``,
+        with the id the log should show) made by :attr:`evaluate`. ``optimizer_time`` is the
+        loop's own time for it (everything but the evaluation). Returns the logged record, or
+        None when the budget was already used (nothing is logged)."""
+        if self.done:
+            return None
+        driver = self._driver
+        driver.optimizer.history.append((trial, result))
+        if driver.simulated:  # one evaluation at a time: the simulated clock moves by its cost
+            cost = float(result.cost) if result.cost is not None and math.isfinite(float(result.cost)) else 0.0
+            driver.sim_now += max(0.0, cost)
+        rec = driver._account({**record, "trial": trial.id, "info": {**record.get("info", {}), **trial.info}}, optimizer_time)
+        rec["worker"] = worker
+        driver._keep(rec)
+        return rec
 
 
 def clock_is_simulated(benchmark: Benchmark) -> bool:
@@ -397,9 +489,12 @@ def run(
                 return RunResult(old, Path(log_path), len(old), settings)
             log = RunLog(log_path, settings)
         driver = RunDriver(benchmark, optimizer, budget, seed, parallel_evals, simulated, old, log, on_record, log_path)
-        if executor is None:
-            executor = default_executor(benchmark, parallel_evals, simulated, eval_timeout)
-        driver.drive(executor)
+        if optimizer.capabilities.owns_loop:
+            driver.drive_owned(getattr(executor, "spec", None))
+        else:
+            if executor is None:
+                executor = default_executor(benchmark, parallel_evals, simulated, eval_timeout)
+            driver.drive(executor)
     finally:
         if own_executor and executor is not None:
             executor.close()
@@ -468,6 +563,11 @@ def verify_replay(benchmark: Benchmark, optimizer: Optimizer, budget: str | Budg
     R = float(benchmark.max_budget) if benchmark.max_budget is not None else 1.0
     if not records or budget_used(budget, records, R):
         return
+    if not optimizer.capabilities.resumable:
+        raise LogError(
+            f"{path}: {optimizer.name} cannot continue a partly written log (it does not replay through ask/tell); "
+            "delete that log (and its manifest) to rerun the run from the start"
+        )
     optimizer.set_expected_trials(expected_trials(budget, benchmark, optimizer))
     manifest = read_manifest(path) or {}
     RunDriver(

@@ -61,6 +61,7 @@ _REGISTRY: dict[str, Any] = {
     "smac3-hyperband": "hpobench.peers.smac:SMAC3Hyperband",
     "hyperopt-rand": "hpobench.peers.hyperopt:HyperoptRandom",
     "ray-asha": "hpobench.peers.ray:RayASHA",
+    "ray-hyperband": "hpobench.peers.ray_loop:RayHyperband",
     "keras-tuner-hyperband": "hpobench.peers.keras_tuner:KerasTunerHyperband",
     "keras-tuner-bayesian": "hpobench.peers.keras_tuner:KerasTunerBayesian",
     "syne-tune-asha": "hpobench.peers.syne_tune:SyneTuneASHA",

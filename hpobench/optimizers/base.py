@@ -74,6 +74,15 @@ class Capabilities:
         dependent_bounds: takes bounds that name another parameter.
         multi_fidelity: chooses budgets itself (otherwise every trial runs at the maximum).
         batch: several asks before tells give distinct, useful proposals.
+        needs_fidelity: needs a benchmark with a fidelity (default: ``multi_fidelity``).
+        owns_loop: the optimizer runs its own loop instead of ask/tell (a library whose
+            scheduler only works inside its own event loop, e.g. Ray Tune's HyperBand): the
+            runner calls :meth:`Optimizer.run_loop` with an
+            :class:`~hpobench.runner.OwnedLoop`, and the optimizer reports every evaluation
+            through it. Such a run is logged like any other; the conformance suite (ask/tell)
+            does not apply to it.
+        resumable: a partly written log can be continued (replayed through ask/tell). False
+            for an optimizer that owns its loop: its partial logs are refused on resume.
     """
 
     conditional: bool = False
@@ -82,6 +91,8 @@ class Capabilities:
     batch: bool = True
     #: needs a benchmark with a fidelity (multi-fidelity methods have nothing to choose otherwise)
     needs_fidelity: bool | None = None
+    owns_loop: bool = False
+    resumable: bool = True
 
     def __post_init__(self):
         if self.needs_fidelity is None:  # by default a multi-fidelity method needs a budget axis
@@ -93,6 +104,8 @@ class Capabilities:
             "dependent_bounds": self.dependent_bounds,
             "multi_fidelity": self.multi_fidelity,
             "batch": self.batch,
+            "owns_loop": self.owns_loop,
+            "resumable": self.resumable,
         }
 
     def why_not(self, space: Space, fidelity: Fidelity | None = None) -> str | None:
@@ -166,6 +179,13 @@ class Optimizer(ABC):
         del self.pending[trial.id]
         self.history.append((trial, result))
         self._tell(trial, result)
+
+    def run_loop(self, loop) -> None:
+        """Run the whole optimization in the optimizer's own loop (only for
+        ``capabilities.owns_loop``): evaluate with ``loop.evaluate`` wherever the loop runs, report
+        each evaluation with ``loop.record``, stop once ``loop.done``. See
+        :class:`~hpobench.runner.OwnedLoop`."""
+        raise NotImplementedError(f"{type(self).__name__} is driven through ask/tell, not its own loop")
 
     def set_expected_trials(self, n: int | None) -> None:
         """Tell the optimizer how many evaluations its budget allows (None: unknown).

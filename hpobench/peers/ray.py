@@ -17,7 +17,7 @@ Deviation: Ray's own loop is not run, so Ray's placement, concurrency and checkp
 part; the decisions are Ray's scheduler code. ``on_trial_add`` draws the bracket with
 ``np.random.choice``; with one bracket that choice is fixed (reproducible, but NumPy's global RNG
 advances). Ray Tune's synchronous ``HyperBandScheduler`` pauses and unpauses trials through the
-controller and is not adapted (see docs/peers.md).
+controller, so ``ray-hyperband`` runs Ray's own loop instead (:mod:`hpobench.peers.ray_loop`).
 """
 
 from __future__ import annotations

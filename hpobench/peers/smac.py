@@ -54,6 +54,7 @@ class _SMAC3(PeerOptimizer):
         facade = getattr(smac, self.facade)
         # logging_level=40: SMAC logs every incumbent change at INFO; the runner's log is the record.
         self.smac = facade(scenario, target_function=None, logging_level=40, overwrite=True)
+        _order_local_search_starts(self.smac)
         self._infos: dict[int, object] = {}
         self._deferred: list = []  # failed trials told once a loss gives their cost
 
@@ -85,6 +86,32 @@ class _SMAC3(PeerOptimizer):
         for waiting in self._deferred:
             self.smac.tell(waiting, TrialValue(cost=worst if worst is not None else float(result.loss), status=StatusType.CRASHED), save=False)
         self._deferred.clear()
+
+
+def _order_local_search_starts(facade) -> None:
+    """Make SMAC3's local search start from its points in a reproducible order.
+
+    SMAC3 2.x (``LocalSearch._get_initial_points``) collects the start points of its acquisition
+    local search in a ``set`` of ``Configuration`` objects, whose hash is ``hash(repr(config))``:
+    a string hash, so the order of the start points (and with it the random draws of every local
+    search) changes with ``PYTHONHASHSEED``, i.e. from process to process. The same seed then
+    gave another run in another process, and a run resumed in a new process diverged at its first
+    model-based trial. The set's order carries no meaning, so the points are put in the order of
+    their vector encoding; SMAC's search is otherwise unchanged.
+    """
+    import numpy as np
+
+    maximizer = getattr(getattr(facade, "_config_selector", None), "_acquisition_maximizer", None)
+    local = getattr(maximizer, "_local_search", None)
+    if local is None or not hasattr(local, "_get_initial_points"):  # another SMAC3 layout: leave it
+        return
+    original = local._get_initial_points
+
+    def ordered(*args, **kwargs):
+        points = original(*args, **kwargs)
+        return sorted(points, key=lambda c: tuple(np.nan_to_num(np.asarray(c.get_array(), dtype=float), nan=-1.0)))
+
+    local._get_initial_points = ordered
 
 
 class SMAC3HPO(_SMAC3):

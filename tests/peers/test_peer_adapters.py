@@ -36,7 +36,7 @@ def test_missing_library_raises_one_line_naming_the_extra():
 
 def test_resolving_a_peer_does_not_import_its_library():
     before = set(sys.modules)
-    for name in ("optuna-tpe", "skopt-gp", "smac3-hpo", "syne-tune-asha", "keras-tuner-hyperband", "dehb-automl", "ray-asha"):
+    for name in ("optuna-tpe", "skopt-gp", "smac3-hpo", "syne-tune-asha", "keras-tuner-hyperband", "dehb-automl", "ray-asha", "ray-hyperband"):
         cls = get_optimizer_class(name)
         assert cls.peer_library and isinstance(cls.is_available(), bool)
     new = set(sys.modules) - before

@@ -34,7 +34,7 @@ def test_every_named_peer_is_registered():
     assert set(PEERS) >= {
         "optuna-tpe", "optuna-gp", "optuna-cmaes", "optuna-hyperband", "skopt-gp", "smac3-hpo", "smac3-bb",
         "smac3-hyperband", "hyperopt-rand", "keras-tuner-hyperband", "keras-tuner-bayesian", "syne-tune-asha",
-        "syne-tune-bohb", "dehb-automl", "ray-asha",
+        "syne-tune-bohb", "dehb-automl", "ray-asha", "ray-hyperband",
     }
 
 
@@ -60,3 +60,25 @@ def test_slow_peer_proposes_valid_trials(name):
     opt = cls(space, seed=0, fidelity=fid, **options)
     done = drive(opt, space, 12, fidelity=fid)  # drive() validates every configuration and budget
     assert len(done) == 12
+
+
+def test_smac3_same_seed_same_model_based_trials_in_another_process():
+    """SMAC3's local search started from a set ordered by string hash (PYTHONHASHSEED), so
+    another process (or a run resumed there) diverged at the first model-based trial. The child
+    runs under another hash seed; n_trials=10 makes the initial design 2 configurations, so 6 of
+    the 8 trials come from the random forest and its local search."""
+    import json
+    import subprocess
+    import sys
+
+    from hpobench.testing import _child_env, _sequence
+
+    cls = _require("smac3-hpo")
+    here = json.loads(json.dumps(_sequence(cls, 13, {"n_trials": 10}, n=8)))
+    code = (
+        "import json; from hpobench.optimizers import get_optimizer_class; from hpobench.testing import _sequence; "
+        "print(json.dumps(_sequence(get_optimizer_class('smac3-hpo'), 13, {'n_trials': 10}, n=8)))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=_child_env())
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == here
