@@ -51,8 +51,9 @@ RATIO = 1.5
 ALPHA = 0.05
 
 
-def study(out: Path, part: str, setting: str, n: int) -> Study:
+def study(out: Path, part: str, setting: str, n: int, only: list[str] | None = None) -> Study:
     optimizers, options = PARTS[part]
+    optimizers = [o for o in optimizers if only is None or o in only]
     seeds, instances = (list(range(n)), None) if setting == "textbook" else (list(range(1, n + 1)), n + 1)
     return Study(FUNCTIONS, optimizers, seeds=seeds, budget=BUDGET, out=out / setting / part,
                  optimizer_options=options, resume=True, instances=instances)
@@ -142,13 +143,17 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=10, help="seeds (textbook) and instances (shifted) per cell")
     ap.add_argument("--part", choices=["textbook", "shifted"], action="append", help="run this part (repeatable)")
     ap.add_argument("--only", choices=list(PARTS), action="append", help="run only this study part (repeatable)")
+    ap.add_argument("--optimizer", action="append", help="run only this optimizer of the parts (repeatable)")
     ap.add_argument("--report", action="store_true", help="print the markdown tables from the logs")
     args = ap.parse_args(argv)
     out = Path(args.out)
     for setting in args.part or []:
         for part in args.only or PARTS:
-            s = study(out, part, setting, args.seeds)
-            s.run(progress=lambda r: print(f"{setting}/{part}: {r}", file=sys.stderr, flush=True))
+            if args.optimizer and not set(PARTS[part][0]) & set(args.optimizer):
+                continue
+            s = study(out, part, setting, args.seeds, args.optimizer)
+            s.run(progress=lambda r: print(f"{setting}/{part}: {r.job.benchmark} {r.job.optimizer} seed {r.job.seed}: "
+                                           f"best loss {r.best_loss:.6g}", file=sys.stderr, flush=True))
     if args.report:
         print(report(out, args.seeds))
     return 0
