@@ -72,7 +72,7 @@ class GPEIMCMC(Optimizer):
     Deviations from the 2012 code (documented in docs/gp.md):
 
     * Losses are standardized before fitting (``standardize=True``) so that the fixed-scale
-      priors (amplitude scale 1, noise scale 0.1) mean the same for every objective; the 2012
+      priors (amplitude scale 0.5, noise scale 0.1) mean the same for every objective; the 2012
       code applied them to raw losses. The chain is carried over between asks in raw-loss units.
     * The amplitude prior is narrower: scale 0.5 instead of 1 on ``log sqrt(amp2)`` of the
       standardized losses (``amp2_scale=1`` restores the 2012 value). With scale 1 the
