@@ -12,6 +12,7 @@ from scipy.stats import norm
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
+from hpobench.benchmarks import get_benchmark
 from hpobench.benchmarks.base import Result, config_key
 from hpobench.benchmarks.synthetic import Branin, Hartmann6
 from hpobench.optimizers.gp import GPEIML, GPEIMCMC, JITTER, GPHypers, GPLikelihood, IntegratedEI, matern52
@@ -221,6 +222,23 @@ def test_options_are_checked():
         GPEIMCMC(Space([Categorical("k", ["a", "b"]), Float("x", 0, 1, condition=("k", "a"))]))
     assert GPEIMCMC.capabilities.dependent_bounds and not GPEIMCMC.capabilities.conditional
     assert GPEIML.name == "gp-ml" and GPEIMCMC.name == "gp"
+
+
+def test_amplitude_prior_keeps_the_amplitude_of_order_one():
+    """Issue 10's diagnosis (docs/gp.md): on shifted Branin (losses 0.4 to 300) the 2012
+    amplitude prior (scale 1) lets amp2 of the standardized losses run away to hundreds, with the
+    length scales at their cap, and the noise then absorbs the detail near the optimum. The
+    default scale 0.5 keeps amp2 of order one and the length scales off the cap."""
+    bench = get_benchmark("branin@3")
+    amp2, ls = {}, {}
+    for scale in (0.5, 1.0):
+        opt = GPEIMCMC(bench.space, seed=3, grid_size=1000, grid_subset=10, amp2_scale=scale)
+        run(bench, opt, "20", seed=3)
+        amp2[scale] = np.median([h.amp2 for h in opt.hyper_samples])
+        ls[scale] = np.median([h.ls for h in opt.hyper_samples], axis=0)
+    assert GPEIMCMC(bench.space).amp2_scale == 0.5
+    assert amp2[0.5] < 10 and np.min(ls[0.5]) < 1.0  # measured 1.5 and 0.41
+    assert amp2[1.0] > 100 and np.min(ls[1.0]) > 1.5  # measured 542 and 1.85 (the 2012 prior)
 
 
 @pytest.mark.parametrize("cls", [GPEIMCMC, GPEIML])
