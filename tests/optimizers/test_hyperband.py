@@ -288,7 +288,8 @@ def test_options_and_errors():
     with pytest.raises(ValueError, match="rounding"):
         Hyperband(SPACE, seed=0, fidelity=EPOCHS_81, rounding="nearest")
     assert Hyperband.capabilities.as_dict() == {
-        "conditional": True, "dependent_bounds": True, "multi_fidelity": True, "batch": True
+        "conditional": True, "dependent_bounds": True, "multi_fidelity": True, "batch": True,
+        "owns_loop": False, "resumable": True,
     }
 
 

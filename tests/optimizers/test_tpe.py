@@ -233,7 +233,9 @@ def test_options_and_validation():
     assert [t.info["model"] for t in drive(opt, lenet_loss, 5)] == ["prior"] * 3 + ["tpe"] * 2
     default = TPE(space, seed=0)
     assert (default.gamma, default.n_startup_jobs, default.n_ei_candidates, default.prior_weight) == (0.25, 20, 24, 1.0)
-    assert TPE.capabilities.as_dict() == {"conditional": True, "dependent_bounds": True, "multi_fidelity": False, "batch": True}
+    assert TPE.capabilities.as_dict() == {
+        "conditional": True, "dependent_bounds": True, "multi_fidelity": False, "batch": True, "owns_loop": False, "resumable": True,
+    }
     for bad in ({"gamma": 0.0}, {"gamma": 1.5}, {"n_startup_jobs": 0}, {"n_ei_candidates": 0}, {"prior_weight": 0.0}):
         with pytest.raises(ValueError):
             TPE(space, **bad)
