@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from ..optimizers.base import Optimizer
 
-__all__ = ["MissingPeerError", "PeerOptimizer", "ScratchDir", "library_seed"]
+__all__ = ["MissingPeerError", "PeerOptimizer", "ScratchDir", "library_seed", "unit_levels"]
 
 
 class MissingPeerError(ImportError):
@@ -29,6 +29,17 @@ class MissingPeerError(ImportError):
 def library_seed(seed: int | None) -> int:
     """The integer seed handed to a library (``None`` becomes 0: peers must be reproducible)."""
     return 0 if seed is None else int(seed) % (2**31 - 1)
+
+
+def unit_levels(name: str, fidelity, eta) -> tuple[int, int]:
+    """``(eta, max_level)`` of a scheduler that steps a configuration one fidelity unit at a time
+    (level ``k`` is budget ``k * fidelity.min``); one clear error for a missing fidelity or a
+    non-integer ``eta``."""
+    if fidelity is None:
+        raise ValueError(f"{name} needs a benchmark with a fidelity")
+    if int(eta) != eta or eta < 2:
+        raise ValueError(f"eta must be an integer >= 2, got {eta}")
+    return int(eta), max(1, int(round(fidelity.max / fidelity.min)))
 
 
 class PeerOptimizer(Optimizer):

@@ -40,7 +40,7 @@ import tempfile
 import time
 
 from ..optimizers.base import Capabilities, Trial
-from .base import PeerOptimizer, ScratchDir, library_seed
+from .base import PeerOptimizer, ScratchDir, library_seed, unit_levels
 from .ray import ray_space
 from .translate import decode
 
@@ -94,13 +94,9 @@ class RayHyperband(PeerOptimizer):
     )
 
     def __init__(self, space, seed=0, fidelity=None, eta: int = 3):
-        if fidelity is None:
-            raise ValueError(f"{self.name} needs a benchmark with a fidelity")
-        if int(eta) != eta or eta < 2:
-            raise ValueError(f"eta must be an integer >= 2, got {eta}")
+        eta, max_level = unit_levels(self.name, fidelity, eta)
         super().__init__(space, seed=seed, fidelity=fidelity)
-        self.eta = int(eta)
-        self.max_level = max(1, int(round(fidelity.max / fidelity.min)))
+        self.eta, self.max_level = eta, max_level
 
     def _ask(self):
         raise NotImplementedError(f"{self.name} runs Ray Tune's own loop (capabilities.owns_loop); use hpobench.runner.run")

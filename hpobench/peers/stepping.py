@@ -16,7 +16,7 @@ from typing import Any
 
 from ..benchmarks.base import Result
 from ..optimizers.base import Capabilities, Trial
-from .base import PeerOptimizer
+from .base import PeerOptimizer, unit_levels
 from .translate import decode
 
 __all__ = ["SteppingPeer"]
@@ -28,13 +28,9 @@ class SteppingPeer(PeerOptimizer):
     capabilities = Capabilities(conditional=True, dependent_bounds=True, multi_fidelity=True, batch=True)
 
     def __init__(self, space, seed=0, fidelity=None, eta: int = 3):
-        if fidelity is None:
-            raise ValueError(f"{self.name} needs a benchmark with a fidelity")
-        if int(eta) != eta or eta < 2:
-            raise ValueError(f"eta must be an integer >= 2, got {eta}")
+        eta, max_level = unit_levels(self.name, fidelity, eta)
         super().__init__(space, seed=seed, fidelity=fidelity)
-        self.eta = int(eta)
-        self.max_level = max(1, int(round(fidelity.max / fidelity.min)))
+        self.eta, self.max_level = eta, max_level
         self._ready: deque = deque()  # (handle, config, level reached), to continue
         self._open: dict[int, Any] = {}
         self._milestones: list[int] = []
