@@ -13,23 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from hpobench import paper
-from hpobench.paper import Method, Placement
 
 NAME = "fig4"
 STUDY = "fig4"
 
-#: The paper's legend names and markers ('x' Hyperband, '+' random 2x, '^' SMAC (early)).
-METHODS = [
-    Method("hyperband", "hyperband (finite)", Placement.BRACKET_END, {"marker": "x", "color": "C0"}),
-    Method("hyperband-inf", "hyperband (infinite)", Placement.BRACKET_END, {"marker": "x", "color": "C1", "ls": "--"}),
-    Method("smac", "SMAC", Placement.PER_CONFIG, {"marker": "o", "color": "C2", "markerfacecolor": "none"}),
-    Method("smac-early", "SMAC (early)", Placement.PER_CONFIG, {"marker": "^", "color": "C3"}),
-    Method("tpe", "TPE", Placement.PER_CONFIG, {"marker": "s", "color": "C4", "markerfacecolor": "none"}),
-    Method("gp", "spearmint", Placement.PER_CONFIG, {"marker": "D", "color": "C5", "markerfacecolor": "none"}),
-    Method("random", "random", Placement.PER_CONFIG, {"marker": "v", "color": "C7"}),
-    Method("random-2x", "random 2x", Placement.HALVED, {"marker": "+", "color": "C8"}),
-    Method("bracket-s4", "bracket s=4", Placement.BRACKET_END, {"marker": "*", "color": "C9"}),
-]
+#: The paper's legend names and markers (hpobench.paper.PAPER_METHODS).
+METHODS = paper.paper_methods("hyperband", "hyperband-inf", "smac", "smac-early", "tpe", "gp", "random", "random-2x", "bracket-s4")
 LABELS = {m.optimizer: m.label for m in METHODS}
 
 

@@ -21,12 +21,7 @@ from hpobench.paper import Method, Placement
 NAME = "fig7"
 STUDY = "fig7"
 
-METHODS = [
-    Method("hyperband", "hyperband (finite)", Placement.BRACKET_END, {"marker": "x", "color": "C0"}),
-    Method("smac", "SMAC", Placement.PER_CONFIG, {"marker": "o", "color": "C2", "markerfacecolor": "none"}),
-    Method("tpe", "TPE", Placement.PER_CONFIG, {"marker": "s", "color": "C4", "markerfacecolor": "none"}),
-    Method("random", "random", Placement.PER_CONFIG, {"marker": "v", "color": "C7"}),
-    Method("random-2x", "random 2x", Placement.HALVED, {"marker": "+", "color": "C8"}),
+METHODS = paper.paper_methods("hyperband", "smac", "tpe", "random", "random-2x") + [
     Method("bracket-s2", "bracket s=2 (most exploratory)", Placement.BRACKET_END, {"marker": "*", "color": "C9"}),
 ]
 LABELS = {m.optimizer: m.label for m in METHODS}

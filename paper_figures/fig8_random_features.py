@@ -19,20 +19,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from hpobench import paper
-from hpobench.paper import Method, Placement
 
 NAME = "fig8"
 STUDY = "fig8"
 
-METHODS = [
-    Method("hyperband", "hyperband (finite)", Placement.BRACKET_END, {"marker": "x", "color": "C0"}),
-    Method("smac", "SMAC", Placement.PER_CONFIG, {"marker": "o", "color": "C2", "markerfacecolor": "none"}),
-    Method("tpe", "TPE", Placement.PER_CONFIG, {"marker": "s", "color": "C4", "markerfacecolor": "none"}),
-    Method("gp", "spearmint", Placement.PER_CONFIG, {"marker": "d", "color": "C5", "markerfacecolor": "none"}),
-    Method("random", "random", Placement.PER_CONFIG, {"marker": "v", "color": "C7"}),
-    Method("random-2x", "random 2x", Placement.HALVED, {"marker": "+", "color": "C8"}),
-    Method("bracket-s4", "bracket s=4", Placement.BRACKET_END, {"marker": "*", "color": "C9"}),
-]
+METHODS = paper.paper_methods("hyperband", "smac", "tpe", "gp", "random", "random-2x", "bracket-s4")
 LABELS = {m.optimizer: m.label for m in METHODS}
 
 

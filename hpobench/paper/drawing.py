@@ -31,6 +31,26 @@ class Method:
     style: dict = field(default_factory=dict)
 
 
+#: The paper's legend names, placements and markers ('x' Hyperband, '+' random 2x, '^' SMAC
+#: (early)), one per optimizer, so every figure draws a method the same way.
+PAPER_METHODS: dict[str, Method] = {m.optimizer: m for m in (
+    Method("hyperband", "hyperband (finite)", Placement.BRACKET_END, {"marker": "x", "color": "C0"}),
+    Method("hyperband-inf", "hyperband (infinite)", Placement.BRACKET_END, {"marker": "x", "color": "C1", "ls": "--"}),
+    Method("smac", "SMAC", Placement.PER_CONFIG, {"marker": "o", "color": "C2", "markerfacecolor": "none"}),
+    Method("smac-early", "SMAC (early)", Placement.PER_CONFIG, {"marker": "^", "color": "C3"}),
+    Method("tpe", "TPE", Placement.PER_CONFIG, {"marker": "s", "color": "C4", "markerfacecolor": "none"}),
+    Method("gp", "spearmint", Placement.PER_CONFIG, {"marker": "D", "color": "C5", "markerfacecolor": "none"}),
+    Method("random", "random", Placement.PER_CONFIG, {"marker": "v", "color": "C7"}),
+    Method("random-2x", "random 2x", Placement.HALVED, {"marker": "+", "color": "C8"}),
+    Method("bracket-s4", "bracket s=4", Placement.BRACKET_END, {"marker": "*", "color": "C9"}),
+)}
+
+
+def paper_methods(*optimizers: str) -> list[Method]:
+    """The :data:`PAPER_METHODS` of ``optimizers``, in that order."""
+    return [PAPER_METHODS[o] for o in optimizers]
+
+
 def method_curves(runs: dict[str, dict[int, list[dict]]], methods: list[Method], x_unit: str = "resource") -> dict[str, MeanCurve]:
     """Mean curves of the ``methods`` that have logs in ``runs``, by optimizer name."""
     return {
