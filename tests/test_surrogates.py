@@ -291,3 +291,31 @@ def test_surrogate_and_table_order_random_tpe_hyperband_alike(source):
         on_surrogate = np.sign(medians[surrogate.name, a] - medians[surrogate.name, b])
         on_table = np.sign(medians[table.name, a] - medians[table.name, b])
         assert on_surrogate * on_table >= 0, (a, b, medians)
+
+
+def test_seed_mean_column_scores_an_oracle_of_the_mean_as_perfect():
+    """The validation column "Spearman against the seed mean" pairs each held-out prediction
+    with the mean of the same configuration's seeds: a model that predicts exactly that mean
+    scores 1 at every budget, and a model that predicts its negation scores -1."""
+    from types import SimpleNamespace
+
+    from hpobench.surrogates.validate import validate
+
+    bench = get_benchmark("kernel-ls-digits-surrogate")
+    data = bench.data
+    firsts, others = data.seed_groups(3)
+    val = np.nan_to_num(data.val, nan=1.0)
+    mean_of = {int(data.config_ids[f]): val[np.concatenate([[f], o])].mean(axis=0) for f, o in zip(firsts, others)}
+
+    def oracle(sign):
+        def predict(X):
+            rows = [int(np.flatnonzero((data.X == x).all(axis=1))[0]) for x in X]
+            return (np.array([sign * mean_of.get(int(data.config_ids[r]), val[r]) for r in rows]),)
+        return lambda _subset: SimpleNamespace(predict=predict)
+
+    for sign in (1, -1):
+        fake = SimpleNamespace(data=data, fit_model=oracle(sign), name="oracle", source="kernel-ls-digits", model_kind="oracle",
+                               n_trees=1, validation_threshold=0.9, directory=None)
+        report = validate(fake, folds=2, compare_point=False)
+        scores = np.array(report["seed_mean_spearman"])
+        assert len(scores) == len(data.budgets) and np.allclose(scores[np.isfinite(scores)], sign)

@@ -29,7 +29,7 @@ finished logs are kept gzipped in ``results/`` (:func:`pack_logs`) and unpacked 
 
 from __future__ import annotations
 
-from .drawing import PAPER_METHODS, Method, curve_figure, method_curves, minutes_figures, paper_methods, save_figure, table1_cells, zoom_ylim
+from .drawing import PAPER_METHODS, Method, bracket_methods, brackets_figure, curve_figure, method_curves, minutes_figures, paper_methods, resource_figures, save_figure, table1_cells, zoom_ylim
 from .scripts import FigureOutcome, default_scripts_dir, figure_scripts, make_figures, script_main
 from .ranks import RANDOM_2X, average_ranks, dataset_curves, final_differences, random_2x_traces, time_trace
 from .studies import (
@@ -44,7 +44,7 @@ from .traces import (
 __all__ = [
     "KERNEL", "LENET", "RANDOM_FEATURES", "PIPELINES", "CLRComparison", "RANDOM_2X", "average_ranks", "dataset_curves", "final_differences", "random_2x_traces", "time_trace",
     "study_runs_by_benchmark", "PAPER_COMPUTATIONS", "PAPER_STUDIES", "FigureOutcome", "LRRangeComputation", "MeanCurve", "Method", "MissingResults",
-    "PaperStudy", "PaperTrace", "pack_logs", "prepare_rerun", "unpack_logs", "Placement", "SpeedUp", "bracket_key", "curve_figure", "default_scripts_dir", "figure_scripts", "make_figures",
-    "mean_curve", "method_curves", "minutes_figures", "paper_methods", "PAPER_METHODS", "paper_trace", "rerun", "resource_to_reach", "run_key", "save_figure", "script_main", "speedup_markdown",
+    "PaperStudy", "PaperTrace", "pack_logs", "prepare_rerun", "unpack_logs", "Placement", "SpeedUp", "bracket_key", "bracket_methods", "brackets_figure", "curve_figure", "default_scripts_dir", "figure_scripts", "make_figures",
+    "mean_curve", "method_curves", "minutes_figures", "paper_methods", "PAPER_METHODS", "paper_trace", "rerun", "resource_figures", "resource_to_reach", "run_key", "save_figure", "script_main", "speedup_markdown",
     "speedups", "step_values", "study_runs", "table1_cells", "write_speedups", "zoom_ylim",
 ]

@@ -51,6 +51,13 @@ def paper_methods(*optimizers: str) -> list[Method]:
     return [PAPER_METHODS[o] for o in optimizers]
 
 
+def bracket_methods() -> list[Method]:
+    """Figure 3's legend: each bracket s = 4..0 run alone (``bracket-s<k>``) and Hyperband, all
+    with a point at the end of each bracket."""
+    methods = [Method(f"bracket-s{s}", f"s={s}", Placement.BRACKET_END, {"marker": m, "color": f"C{s + 1}"}) for s, m in zip(range(4, -1, -1), "o^sDv")]
+    return methods + [Method("hyperband", "hyperband", Placement.BRACKET_END, {"marker": "x", "color": "C0", "lw": 3})]
+
+
 def method_curves(runs: dict[str, dict[int, list[dict]]], methods: list[Method], x_unit: str = "resource") -> dict[str, MeanCurve]:
     """Mean curves of the ``methods`` that have logs in ``runs``, by optimizer name."""
     return {
@@ -125,3 +132,35 @@ def minutes_figures(curves: dict[str, MeanCurve], methods: list[Method], title: 
                 ax.axvline(curves[m.optimizer].x[-1], ls="--", lw=1, color=m.style.get("color"), alpha=0.7)
         files += save_figure(fig, out, name)
     return files
+
+
+def brackets_figure(runs: dict[str, dict[int, list[dict]]], out: str | Path, title: str, stem: str, table_stem: str) -> list[Path]:
+    """Figure 3: the average test error of each bracket run alone and of Hyperband against
+    "Multiple of R Used" (``out/stem``), and ``out/table_stem.md``, each method's trials and
+    final average."""
+    methods = bracket_methods()
+    curves = method_curves(runs, methods)
+    files = save_figure(curve_figure(curves, methods, "Multiple of R Used", "Average Test Error", title), out, stem)
+    lines = ["| method | trials | final average test error |", "|---|---|---|"]
+    for m in methods:
+        c = curves.get(m.optimizer)
+        if c is not None and len(c.x):
+            lines.append(f"| {m.label} | {c.n_trials} | {c.mean[-1]:.4f} (at {c.x[-1]:.1f}R) |")
+    path = Path(out) / f"{table_stem}.md"
+    path.write_text("\n".join(lines) + "\n")
+    return files + [path]
+
+
+def resource_figures(runs: dict[str, dict[int, list[dict]]], methods: list[Method], out: str | Path, title: str, stems: tuple[str, str, str], xmax: float) -> list[Path]:
+    """Figure 4 and its quartile-band version (Figure 11): average test error of the incumbent
+    against "Multiple of R Used" from 0 to ``xmax``, and the speed-up table (the resource each
+    method needs to reach random search's final test error, divided by Hyperband's).
+    ``stems``: the figure's, the quartile figure's and the speed-up table's file names."""
+    from .traces import write_speedups
+
+    curves = method_curves(runs, methods)
+    files = []
+    for stem, bands in ((stems[0], False), (stems[1], True)):
+        fig = curve_figure(curves, methods, "Multiple of R Used", "Average Test Error", title, bands=bands, xlim=(0, xmax), ylim=zoom_ylim(curves))
+        files += save_figure(fig, out, stem)
+    return files + write_speedups(curves, out, stems[2], "multiples of R", {m.optimizer: m.label for m in methods})
