@@ -32,8 +32,8 @@ Example:
 from __future__ import annotations
 
 from .acquisition import IntegratedEI
-from .kernel import JITTER, matern52
+from .kernel import JITTER, JITTER_2012, matern52
 from .model import GPHypers, GPLikelihood
 from .optimizer import GPEIML, GPEIMCMC
 
-__all__ = ["GPEIMCMC", "GPEIML", "GPHypers", "GPLikelihood", "IntegratedEI", "JITTER", "matern52"]
+__all__ = ["GPEIMCMC", "GPEIML", "GPHypers", "GPLikelihood", "IntegratedEI", "JITTER", "JITTER_2012", "matern52"]

@@ -38,6 +38,7 @@ class IntegratedEI:
         samples: hyperparameter samples to average over.
         pending: (J, D) inputs still being evaluated, or ``None``.
         z: (J, P) standard-normal draws for the fantasies (needed when ``pending`` is given).
+        jitter: the model's jitter (inside the amplitude), as in :class:`~.model.GPLikelihood`.
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class IntegratedEI:
         samples: list[GPHypers],
         pending: np.ndarray | None = None,
         z: np.ndarray | None = None,
+        jitter: float = JITTER,
     ):
         x = np.asarray(x, dtype=float)
         y = np.asarray(y, dtype=float)
@@ -54,12 +56,13 @@ class IntegratedEI:
         has_pending = pending is not None and len(pending) > 0
         xa = np.vstack([x, pending]) if has_pending else x
         self.d = x.shape[1]
+        self.jitter = jitter = float(jitter)
         self.samples = list(samples)
         xs, alphas, linvs, bests = [], [], [], []
         for h in self.samples:
             ls = np.asarray(h.ls, dtype=float)
             corr = matern52(ls, xa)
-            k = h.amp2 * (corr + JITTER * np.eye(len(xa))) + h.noise * np.eye(len(xa))
+            k = h.amp2 * (corr + jitter * np.eye(len(xa))) + h.noise * np.eye(len(xa))
             chol = cholesky(k)
             if has_pending:
                 # Joint posterior of the latent values at the pending inputs given the data;
@@ -67,7 +70,7 @@ class IntegratedEI:
                 c11 = chol[:n, :n]
                 a = sla.cho_solve((c11, True), y - h.mean, check_finite=False)
                 kcp = h.amp2 * corr[:n, n:]
-                kpp = h.amp2 * (corr[n:, n:] + JITTER * np.eye(len(pending)))
+                kpp = h.amp2 * (corr[n:, n:] + jitter * np.eye(len(pending)))
                 v = sla.solve_triangular(c11, kcp, lower=True, check_finite=False)
                 pend_mean = kcp.T @ a + h.mean
                 pend_chol = psd_factor(kpp - v.T @ v)
@@ -126,13 +129,13 @@ class IntegratedEI:
         """Posterior mean (S, M, P) and variance (S, M) of the latent function at ``xs``.
 
         ``P`` is 1 without pending points (the mean is then the ordinary predictive mean) and
-        the number of fantasies otherwise. The variance is ``amp2 (1 + 1e-6) - k^T K^-1 k``.
+        the number of fantasies otherwise. The variance is ``amp2 (1 + jitter) - k^T K^-1 k``.
         """
         c = np.atleast_2d(np.asarray(xs, dtype=float))
         _, _, _, k = self._cross(c)
         mu = k @ self._alpha + self._mean[:, None, None]
         v = k @ self._linv_t
-        var = self._amp2[:, None] * (1.0 + JITTER) - np.sum(v * v, axis=-1)
+        var = self._amp2[:, None] * (1.0 + self.jitter) - np.sum(v * v, axis=-1)
         return mu, var
 
     def __call__(self, xs: np.ndarray) -> np.ndarray:
@@ -170,7 +173,7 @@ class IntegratedEI:
         mu = k @ self._alpha_amp[s]
         mu += self._mean[s]
         vt = dtrmm(1.0, self._linv_amp[s], k.T, side=0, lower=1, trans_a=0, overwrite_b=1)
-        var = self._amp2[s] * (1.0 + JITTER) - np.einsum("ij,ij->j", vt, vt)
+        var = self._amp2[s] * (1.0 + self.jitter) - np.einsum("ij,ij->j", vt, vt)
         sd = np.sqrt(np.maximum(var, 1e-12 * self._amp2[s]))
         g = (self._best[s][None, :] - mu) / sd[:, None]
         return sd * standard_ei(g).mean(axis=1)
@@ -184,7 +187,7 @@ class IntegratedEI:
         mu = k @ self._alpha
         mu += self._mean[:, None, None]  # (S, M, P)
         v = k @ self._linv_t  # (S, M, N'): L^-1 k, so that k^T K^-1 k = |v|^2
-        var = self._amp2[:, None] * (1.0 + JITTER) - np.sum(v * v, axis=-1)
+        var = self._amp2[:, None] * (1.0 + self.jitter) - np.sum(v * v, axis=-1)
         floor = 1e-12 * self._amp2[:, None]
         clipped = var < floor
         var = np.where(clipped, floor, var)

@@ -4,7 +4,7 @@ Inputs are the space's unit-cube encoding; a constant mean ``mean``, the ARD Mat
 covariance of :mod:`.kernel` with amplitude ``amp2`` (the jitter of 1e-6 sits inside the
 amplitude) and i.i.d. Gaussian noise ``noise``::
 
-    K = amp2 * (C + 1e-6 I) + noise * I
+    K = amp2 * (C + jitter I) + noise * I      (jitter 1e-10; the 2012 code: 1e-6)
 
 Priors (the 2012 ``GPEIOptChooser``): length scales top-hat on (0, max_ls]; a log-normal
 penalty ``-1/2 (log sqrt(amp2) / amp2_scale)^2`` on the amplitude; a horseshoe
@@ -65,10 +65,13 @@ class GPLikelihood:
         amp2_scale: scale of the log-normal amplitude prior.
         noise_scale: scale of the horseshoe noise prior.
         noiseless: leave the noise prior out (the noise is then fixed by the caller).
+        jitter: added to the correlation's diagonal, inside the amplitude.
     """
 
-    def __init__(self, x: np.ndarray, y: np.ndarray, max_ls: float, amp2_scale: float, noise_scale: float, noiseless: bool):
+    def __init__(self, x: np.ndarray, y: np.ndarray, max_ls: float, amp2_scale: float, noise_scale: float, noiseless: bool,
+                 jitter: float = JITTER):
         self.x, self.y = x, y
+        self.jitter = float(jitter)
         self.n = len(y)
         self.max_ls, self.amp2_scale, self.noise_scale = max_ls, amp2_scale, noise_scale
         self.noiseless = noiseless
@@ -97,7 +100,7 @@ class GPLikelihood:
         """log p(mean, amp2, noise | ls, data) via one eigendecomposition of the correlation
         (each evaluation is then O(N) instead of a Cholesky)."""
         lam, q = np.linalg.eigh(self.corr(ls))
-        lam = lam + JITTER
+        lam = lam + self.jitter
         qy, q1 = q.T @ self.y, q.T @ np.ones(self.n)
 
         def logprob(mean: float, amp2: float, noise: float) -> float:
@@ -116,7 +119,7 @@ class GPLikelihood:
         """log N(y | mean, K) up to a constant (the slice sampler's inner loop: raw LAPACK)."""
         corr = self.corr(h.ls) if corr is None else corr
         k = corr * h.amp2
-        k.flat[self._diag] += h.amp2 * JITTER + h.noise
+        k.flat[self._diag] += h.amp2 * self.jitter + h.noise
         chol, info = dpotrf(k, lower=1, clean=0, overwrite_a=1)
         if info != 0:
             return -math.inf
@@ -136,7 +139,7 @@ class GPLikelihood:
         r = np.sqrt(5.0 * r2)
         e = np.exp(-r)
         corr = (1.0 + r + r * r / 3.0) * e
-        k = amp2 * (corr + JITTER * self.eye) + noise * self.eye
+        k = amp2 * (corr + self.jitter * self.eye) + noise * self.eye
         try:
             chol = cholesky(k)
         except sla.LinAlgError:
@@ -147,7 +150,7 @@ class GPLikelihood:
         kinv = sla.cho_solve((chol, True), self.eye, check_finite=False)
         a = np.outer(alpha, alpha) - kinv  # d log p / d K = a / 2
         grad = np.empty_like(theta)
-        grad[0] = 0.5 * np.sum(a * (corr + JITTER * self.eye)) * amp2
+        grad[0] = 0.5 * np.sum(a * (corr + self.jitter * self.eye)) * amp2
         grad[1] = 0.5 * np.trace(a) * noise
         # d corr / d log ls_d = g'(r2) * (-2 sqd_d / ls_d^2), g'(r2) = -5/6 (1 + r) e^-r
         dg = (-5.0 / 6.0) * (1.0 + r) * e
