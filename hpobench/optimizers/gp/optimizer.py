@@ -60,7 +60,9 @@ class GPEIMCMC(Optimizer):
         grid_subset: best candidates refined by L-BFGS-B (20).
         n_spray: candidates drawn around the best observed input (10).
         spray_std: their standard deviation in the unit cube (1e-3).
-        n_init: results needed before the GP is used (2).
+        n_init: results needed before the GP is used; ``None`` (default) sizes the Sobol design
+            as Optuna and scikit-optimize do, 10 points, but at most a quarter of the runner's
+            budget hint (:attr:`expected_trials`) and at least 2 (the 2012 code: 2).
         noiseless: fix the noise variance at 1e-3 instead of sampling it.
         standardize: fit the GP to ``(y - mean(y)) / std(y)`` (see Deviations).
         max_ls: upper end of the top-hat length-scale prior (2).
@@ -85,6 +87,8 @@ class GPEIMCMC(Optimizer):
       a noise floor of ``amp2 * jitter`` on standardized losses; at 1e-6 the GP could not
       tell apart losses within about 0.05 of each other on Branin, and EI kept proposing the
       same point next to the incumbent (docs/gp.md).
+    * The initial Sobol design has 10 points (at most a quarter of the budget hint), as
+      Optuna's and scikit-optimize's GP samplers start, instead of 2 (``n_init=2``).
     * The amplitude penalty is on ``log sqrt(amp2)`` as later Spearmint versions
       state; the 2012 chooser file applied it to ``log amp2``.
     * The Sobol grid is scrambled (scipy's ``Sobol``) and seeded from ``seed``, so different
@@ -114,7 +118,7 @@ class GPEIMCMC(Optimizer):
         grid_subset: int = 20,
         n_spray: int = 10,
         spray_std: float = 1e-3,
-        n_init: int = 2,
+        n_init: int | None = None,
         noiseless: bool = False,
         standardize: bool = True,
         max_ls: float = 2.0,
@@ -128,7 +132,7 @@ class GPEIMCMC(Optimizer):
         if space.is_conditional:
             raise ValueError(f"{type(self).__name__} does not support conditional parameters")
         ints = dict(mcmc_iters=mcmc_iters, burnin=burnin, pending_samples=pending_samples, grid_size=grid_size,
-                    grid_subset=grid_subset, n_spray=n_spray, n_init=n_init)
+                    grid_subset=grid_subset, n_spray=n_spray, n_init=10 if n_init is None else n_init)
         for key, val in ints.items():
             if int(val) != val or val < 0:
                 raise ValueError(f"{key} must be a non-negative integer, got {val!r}")
@@ -147,7 +151,7 @@ class GPEIMCMC(Optimizer):
         self.grid_subset = int(grid_subset)
         self.n_spray = int(n_spray)
         self.spray_std = float(spray_std)
-        self.n_init = max(1, int(n_init))
+        self._n_init = None if n_init is None else max(1, int(n_init))
         self.noiseless = bool(noiseless)
         self.standardize = bool(standardize)
         self.max_ls = float(max_ls)
@@ -167,6 +171,16 @@ class GPEIMCMC(Optimizer):
         self.hyper_samples: list[GPHypers] = []
 
     # ----------------------------------------------------------------------------- helpers
+    @property
+    def n_init(self) -> int:
+        """Results needed before the GP is used: the ``n_init`` option, else 10 capped at a
+        quarter of the budget hint (at least 2)."""
+        if self._n_init is not None:
+            return self._n_init
+        if self.expected_trials:
+            return max(2, min(10, self.expected_trials // 4))
+        return 10
+
     @property
     def grid(self) -> np.ndarray:
         """The Sobol candidate grid, (grid_size, D), generated on first use."""
