@@ -1,5 +1,6 @@
 """Print the peers study as Markdown tables, one per benchmark, from the logs: median final
-regret [q25, q75] over seeds (finished runs only), mean rank, optimizer seconds per evaluation (ask + tell, or the
+regret [q25, q75] over seeds (finished runs only; on a benchmark without a known optimum, the
+final test error of the incumbent, the configuration with the lowest validation error), mean rank, optimizer seconds per evaluation (ask + tell, or the
 library's own loop time), runs and evaluations per run. Several study folders are merged (the
 same benchmark in two folders gives one table), so our optimizers' runs and the peers' may live
 in separate folders.
@@ -44,14 +45,17 @@ def main(argv: list[str] | None = None) -> None:
     study = load_study(runs)
     for bench, rows in summary.table.items():
         print(f"\n**{bench}**\n")
-        head = "| optimizer | median final regret [q25, q75] | mean rank | optimizer s/eval | runs | evaluations (median) |"
+        # regret where the optimum is known; else the incumbent's test error (the paper's trace)
+        key = "regret" if all(r["median_final_regret"] is not None for r in rows.values()) else "test"
+        what = "median final regret" if key == "regret" else "median final test error of the incumbent"
+        head = f"| optimizer | {what} [q25, q75] | mean rank | optimizer s/eval | runs | evaluations (median) |"
         extra = " distinct configs | evaluations at R |" if args.multi_fidelity else ""
         print(head + extra)
         print("| --- " * (6 + (2 if args.multi_fidelity else 0)) + "|")
-        for opt, r in sorted(rows.items(), key=lambda kv: kv[1]["median_final_regret"]):
+        for opt, r in sorted(rows.items(), key=lambda kv: kv[1][f"median_final_{key}"]):
             logs = [records for records, _ in study[bench][opt].values()]
             line = (
-                f"| `{opt}`{_who(opt)} | {r['median_final_regret']:.3g} [{r['q25_final_regret']:.3g}, {r['q75_final_regret']:.3g}] "
+                f"| `{opt}`{_who(opt)} | {r[f'median_final_{key}']:.3g} [{r[f'q25_final_{key}']:.3g}, {r[f'q75_final_{key}']:.3g}] "
                 f"| {r['mean_rank']:.2f} | {r['optimizer_ms_per_eval'] / 1000:.3g} | {r['n_runs']} | {statistics.median(len(x) for x in logs):.0f} |"
             )
             if args.multi_fidelity:
