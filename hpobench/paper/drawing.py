@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .traces import MeanCurve, Placement, paper_trace, mean_curve
+from .traces import MeanCurve, Placement, mean_curve, paper_trace, write_speedups
 
 
 def table1_cells(max_budget: float = 81, eta: float = 3) -> list[list[tuple[int, float] | None]]:
@@ -156,8 +156,6 @@ def resource_figures(runs: dict[str, dict[int, list[dict]]], methods: list[Metho
     against "Multiple of R Used" from 0 to ``xmax``, and the speed-up table (the resource each
     method needs to reach random search's final test error, divided by Hyperband's).
     ``stems``: the figure's, the quartile figure's and the speed-up table's file names."""
-    from .traces import write_speedups
-
     curves = method_curves(runs, methods)
     files = []
     for stem, bands in ((stems[0], False), (stems[1], True)):
