@@ -77,9 +77,9 @@ PAPER_STUDIES: dict[str, PaperStudy] = {
         ("hyperband", "hyperband-inf", "smac", "smac-early", "tpe", "gp", "random", "random-2x", "bracket-s4"), 10, "50R",
     ),
     # Real training: a LeNet unit costs about 0.35 s on one core, so a 10R run is about 5 minutes
-    # and these two studies together about 1.3 hours of CPU (2 trials of Figure 3's six methods
-    # at 10R, 1 of Figure 4's nine at 5R).
-    "fig3-real": PaperStudy("fig3-lenet-digits", (LENET_REAL,), ("bracket-s4", "bracket-s3", "bracket-s2", "bracket-s1", "bracket-s0", "hyperband"), 2, "10R"),
+    # and these two studies together about an hour of CPU (1 trial of Figure 3's six methods at
+    # 10R, 1 of Figure 4's nine at 5R).
+    "fig3-real": PaperStudy("fig3-lenet-digits", (LENET_REAL,), ("bracket-s4", "bracket-s3", "bracket-s2", "bracket-s1", "bracket-s0", "hyperband"), 1, "10R"),
     "fig4-real": PaperStudy(
         "fig4-lenet-digits", (LENET_REAL,),
         ("hyperband", "hyperband-inf", "smac", "smac-early", "tpe", "gp", "random", "random-2x", "bracket-s4"), 1, "5R",
