@@ -71,7 +71,7 @@ PIPELINES = ("pipeline-digits", "pipeline-breast-cancer", "pipeline-wine", "pipe
 
 #: The study behind each figure, by the name ``figures --rerun`` takes.
 PAPER_STUDIES: dict[str, PaperStudy] = {
-    "fig3": PaperStudy("fig3-lenet-surrogate", (LENET,), ("bracket-s4", "bracket-s3", "bracket-s2", "bracket-s1", "bracket-s0", "hyperband"), 70, "30R"),
+    "fig3": PaperStudy("fig3-lenet-surrogate", (LENET,), ("bracket-s4", "bracket-s3", "bracket-s2", "bracket-s1", "bracket-s0", "hyperband"), 70, "50R"),
     "fig4": PaperStudy(
         "fig4-lenet-surrogate", (LENET,),
         ("hyperband", "hyperband-inf", "smac", "smac-early", "tpe", "gp", "random", "random-2x", "bracket-s4"), 10, "50R",
