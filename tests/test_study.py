@@ -215,20 +215,42 @@ def test_two_processes_on_one_study_directory(tmp_path):
     import time
 
     out = tmp_path / "s"
-    # ~5 s of work, so the second process arrives while the first holds the directory
-    args = ["compare", "--benchmarks", "branin", "--optimizers", "random", "--seeds", "2", "--budget", "40",
-            "--benchmark-option", "cpu_work=200000", "--out", str(out)]
-    first = subprocess.Popen([sys.executable, "-m", "hpobench", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    gate = tmp_path / "open"
+    # The first study's evaluations wait for the gate file, so it still holds the directory
+    # however slowly the second process starts (a fixed amount of work raced with it on a
+    # loaded machine: the first could finish before the second reached the lock).
+    first_script = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from hpobench import register_benchmark
+        from hpobench.benchmarks.synthetic import Branin
+        from hpobench.cli import main
+
+        class GatedBranin(Branin):
+            name = "gated-branin"
+
+            def _evaluate(self, config, budget, seed, **kwargs):
+                deadline = time.time() + 300
+                while not Path({str(gate)!r}).exists() and time.time() < deadline:
+                    time.sleep(0.02)
+                return super()._evaluate(config, budget, seed, **kwargs)
+
+        register_benchmark("gated-branin", GatedBranin)
+        sys.exit(main(sys.argv[1:]))
+    """)
+    args = ["compare", "--benchmarks", "gated-branin", "--optimizers", "random", "--seeds", "2", "--budget", "40", "--out", str(out)]
+    first = subprocess.Popen([sys.executable, "-c", first_script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
-    while not (out / ".hpobench.lock").exists() or not list(out.glob("branin/random/seed-*.jsonl")):
+    while not (out / ".hpobench.lock").exists() or not list(out.glob("gated-branin/random/seed-*.jsonl")):
         assert time.time() < deadline and first.poll() is None, "the first study did not start"
         time.sleep(0.05)
-    second = cli(*args, "--resume")
+    second = subprocess.run([sys.executable, "-c", first_script, *args, "--resume"], capture_output=True, text=True, timeout=300)
+    gate.touch()
     first.communicate(timeout=300)
     assert first.returncode == 0
     one_line_exit_2(second, "is in use by process")
     for k in (0, 1):
-        trials = [r["trial"] for r in read_records(out / "branin" / "random" / f"seed-{k}.jsonl")]
+        trials = [r["trial"] for r in read_records(out / "gated-branin" / "random" / f"seed-{k}.jsonl")]
         assert trials == list(range(40))
 
 
