@@ -22,8 +22,10 @@ from .acquisition import IntegratedEI
 from .inference import fit_ml, sweep
 from .kernel import JITTER
 from .model import GPHypers, GPLikelihood
+from .warping import WARPS, ModelLosses, model_losses
 
 __all__ = ["GPEIMCMC", "GPEIML"]
+
 
 #: Initial (and, with ``noiseless``, fixed) noise variance on standardized losses (2012 code).
 NOISE0 = 1e-3
@@ -126,6 +128,7 @@ class GPEIMCMC(Optimizer):
         noise_scale: float = 0.1,
         refine: str = "joint",
         jitter: float = JITTER,
+        warp: str = "yeo-johnson",
         **options: Any,
     ):
         super().__init__(space, seed=seed, fidelity=fidelity, **options)
@@ -141,9 +144,12 @@ class GPEIMCMC(Optimizer):
         for key, val in dict(spray_std=spray_std, max_ls=max_ls, amp2_scale=amp2_scale, noise_scale=noise_scale, jitter=jitter).items():
             if not (val > 0 and math.isfinite(val)):
                 raise ValueError(f"{key} must be a positive number, got {val!r}")
+        if warp not in WARPS:
+            raise ValueError(f"warp must be one of {', '.join(repr(w) for w in WARPS)}, got {warp!r}")
         if refine not in ("joint", "separate"):
             raise ValueError(f"refine must be 'joint' or 'separate', got {refine!r}")
         self.refine = refine
+        self.warp = warp
         self.mcmc_iters = int(mcmc_iters)
         self.burnin = int(burnin)
         self.pending_samples = int(pending_samples)
@@ -165,7 +171,9 @@ class GPEIMCMC(Optimizer):
         self._grid: np.ndarray | None = None
         self._grid_used: np.ndarray | None = None
         self._encoded: dict[int, np.ndarray] = {}
-        self._state: tuple[float, float, float, np.ndarray] | None = None  # raw-loss units
+        #: The MCMC chain's last state and the (shift, scale) of the losses it was fitted to
+        #: (None after a warped fit).
+        self._state: tuple[GPHypers, tuple[float, float] | None] | None = None
         self._ml_theta: np.ndarray | None = None
         #: The hyperparameter samples of the latest ask (standardized units).
         self.hyper_samples: list[GPHypers] = []
@@ -245,11 +253,9 @@ class GPEIMCMC(Optimizer):
             return self._initial(taken)
         x = np.array(xs)
         y = np.array(ys)
-        shift, scale = (float(np.mean(y)), float(np.std(y))) if self.standardize else (0.0, 1.0)
-        if not scale > 0:
-            scale = 1.0
-        ys_std = (y - shift) / scale
-        samples = self._fit(x, ys_std, shift, scale)
+        fitted = model_losses(y, self.standardize, self.warp)
+        ys_std, scale = fitted.values, fitted.scale
+        samples = self._fit(x, fitted)
         self.hyper_samples = samples
 
         pend = [self._encode(t) for t in self.pending.values()]
@@ -317,7 +323,8 @@ class GPEIMCMC(Optimizer):
     def _likelihood(self, x: np.ndarray, ys: np.ndarray) -> GPLikelihood:
         return GPLikelihood(x, ys, self.max_ls, self.amp2_scale, self.noise_scale, self.noiseless, self.jitter)
 
-    def _fit(self, x: np.ndarray, ys: np.ndarray, shift: float, scale: float) -> list[GPHypers]:
+    def _fit(self, x: np.ndarray, fitted: ModelLosses) -> list[GPHypers]:
+        ys = fitted.values
         lik = self._likelihood(x, ys)
         if self.mcmc_iters == 0:
             return [self._fit_ml(lik)]
@@ -326,9 +333,18 @@ class GPEIMCMC(Optimizer):
             h = GPHypers(float(np.mean(ys)), float(np.std(ys)) + 1e-4, NOISE0, np.ones(self.dim))
             n_sweeps = self.burnin
         else:
-            m, a, nz, ls = self._state
+            prev, units = self._state
+            m, a, nz = prev.mean, prev.amp2, prev.noise
+            if units is not None and fitted.lam is None:
+                # Both fits standardized without a warp: carry the chain in raw-loss units, as
+                # the 2012 code (which fitted raw losses) did. A warp has no affine inverse, so
+                # then the chain is carried in model units (both are standardized).
+                shift0, scale0 = units
+                m = ((m * scale0 + shift0) - fitted.shift) / fitted.scale
+                a = a * scale0**2 / fitted.scale**2
+                nz = nz * scale0**2 / fitted.scale**2
             lo, hi = lik.mean_bounds
-            h = GPHypers(min(hi, max(lo, (m - shift) / scale)), a / scale**2, nz / scale**2, ls.copy())
+            h = GPHypers(min(hi, max(lo, m)), a, nz, prev.ls.copy())
             n_sweeps = 0
         if self.noiseless:
             h = GPHypers(h.mean, h.amp2, NOISE0, h.ls)
@@ -338,7 +354,7 @@ class GPEIMCMC(Optimizer):
         for _ in range(self.mcmc_iters):
             h = self._sweep(lik, h)
             samples.append(h)
-        self._state = (h.mean * scale + shift, h.amp2 * scale**2, h.noise * scale**2, h.ls.copy())
+        self._state = (h, None if fitted.lam is not None else (fitted.shift, fitted.scale))
         return samples
 
     def _sweep(self, lik: GPLikelihood, h: GPHypers) -> GPHypers:
