@@ -12,6 +12,7 @@ Modules, by role:
 
 * :mod:`.kernel` - the ARD Matern 5/2 covariance and Cholesky helpers;
 * :mod:`.model` - hyperparameters, priors and the marginal likelihood;
+* :mod:`.warping` - what the GP is fitted to: the losses standardized and power-warped;
 * :mod:`.slice_sampler` and :mod:`.inference` - the MCMC chain and the ML fit;
 * :mod:`.acquisition` - the integrated expected improvement and its gradient;
 * :mod:`.optimizer` - the ask/tell loop: initial design, candidate grid, refinement.
