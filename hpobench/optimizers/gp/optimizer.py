@@ -1,8 +1,8 @@
 """The ``gp`` and ``gp-ml`` optimizers: Spearmint's chooser loop (Snoek, Larochelle & Adams 2012).
 
-Each ask standardizes and warps the losses (:mod:`.warping`), updates the hyperparameters (:mod:`.inference`), builds the
-integrated EI (:mod:`.acquisition`), scores a Sobol grid plus points around the incumbent,
-refines the best candidates with L-BFGS-B and proposes the argmax.
+Each ask standardizes and warps the losses (:mod:`.warping`), updates the hyperparameters
+(:mod:`.inference`), builds the integrated EI (:mod:`.acquisition`), scores a Sobol grid plus
+points around the incumbent, refines the best candidates with L-BFGS-B and proposes the argmax.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from .model import GPHypers, GPLikelihood
 from .warping import WARPS, ModelLosses, model_losses
 
 __all__ = ["GPEIMCMC", "GPEIML"]
-
 
 #: Initial (and, with ``noiseless``, fixed) noise variance on standardized losses (2012 code).
 NOISE0 = 1e-3
@@ -262,6 +261,8 @@ class GPEIMCMC(Optimizer):
         x = np.array(xs)
         y = np.array(ys)
         fitted = model_losses(y, self.standardize, self.warp)
+        # trial.info["ei"] is reported in loss units where the fit is affine (scale), else in
+        # the model's units
         ys_std, scale = fitted.values, fitted.scale
         samples = self._fit(x, fitted)
         self.hyper_samples = samples
