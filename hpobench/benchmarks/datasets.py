@@ -17,9 +17,6 @@ splits — and never touches the network:
 Arrays: ``X`` is ``float32`` with images as ``(n, C, H, W)`` and 1-D signals as ``(n, 1, L)``;
 ``y`` is ``int64`` class ids ``0..n_classes-1``.
 
-Over 500 lines on purpose: one short section per data set (locate, read, split), sharing the
-split helpers and the missing-data message at the top.
-
 Example:
     >>> from hpobench.benchmarks.datasets import load_digits
     >>> s = load_digits()
