@@ -87,6 +87,9 @@ class RecordedBenchmark(Benchmark):
             )
         self.manifest = read_manifest(self.directory)
         self.sha256 = file_sha256(table)
+        # the process-wide cache key of this table, resolved once: resolving a path touches the
+        # file system, and the model is looked up at every evaluation
+        self._cache_prefix = (str(self.directory.resolve()), self.sha256)
         src = get_benchmark(self.source, **self.manifest.get("options", {}))
         self.space = src.space
         f = src.fidelity
@@ -101,7 +104,7 @@ class RecordedBenchmark(Benchmark):
             raise TableMissingError(f"the table for {self.source!r} at {self.directory} has no complete curve yet")
 
     def _cached(self, key: tuple, build):
-        key = (str(self.directory.resolve()), self.sha256) + key
+        key = self._cache_prefix + key
         if key not in _CACHE:
             _CACHE[key] = build()
         return _CACHE[key]

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 import pytest
-from scipy.stats import norm
+from scipy.stats import norm, qmc
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
@@ -96,6 +96,52 @@ def test_fantasies_average_ei_over_pending_outcomes():
     for f in mu_p[0, 0, 0] + np.sqrt(var_p[0, 0]) * z[0]:
         want += IntegratedEI(np.vstack([x, pend]), np.append(y, f), [h])(xs) / z.shape[1]
     np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("pending", [False, True])
+def test_screen_rescores_the_best_candidates_exactly(pending):
+    """Single-precision screening on a well-conditioned model: the exact top candidates are
+    found and scored exactly, and the rest are within a few 1e-6 of the largest EI."""
+    x, y, rng = toy_data(n=40)
+    samples = hypers(rng, 3, k=3)
+    pend, z = (rng.random((2, 3)), rng.standard_normal((2, 30))) if pending else (None, None)
+    acq = IntegratedEI(x, y, samples, pend, z)
+    c = qmc.Sobol(3, seed=1).random(4096)
+    exact = acq(c)
+    screened = acq.screen(c, keep=200, need=10)
+    assert not acq.screen_fallback
+    best = np.argsort(-exact)[:10]
+    np.testing.assert_array_equal(screened[best], exact[best])
+    assert np.abs(screened - exact).max() < 1e-5 * exact.max()
+    assert not np.array_equal(screened, exact)  # the screen did run in single precision
+
+
+def test_screen_falls_back_where_single_precision_cannot_rank():
+    """Observations clustered at the minimum, long length scales and no noise: the covariance
+    is so ill-conditioned that single precision ranks the best candidates in the thousands.
+    The screen notices and scores everything exactly."""
+    rng = np.random.default_rng(0)
+    x = np.vstack([qmc.Sobol(2, seed=3).random(32), 0.3 + 1e-3 * rng.standard_normal((30, 2))])
+    y = np.sum((x - 0.3) ** 2 / np.array([0.05, 0.2]), axis=1)
+    acq = IntegratedEI(x, (y - y.mean()) / y.std(), [GPHypers(0.0, 1.0, 1e-10, np.array([0.6, 1.0]))])
+    c = qmc.Sobol(2, seed=0).random(4096)
+    exact = acq(c)
+    single_rank = np.argsort(np.argsort(-acq._score(c, single=True)))
+    assert single_rank[np.argsort(-exact)[:10]].max() > 200  # a 200-row screen would miss them
+    np.testing.assert_array_equal(acq.screen(c, keep=200, need=10), exact)
+    assert acq.screen_fallback
+
+
+def test_screening_leaves_the_proposal_unchanged():
+    bench = Hartmann6()
+    opts = [GPEIMCMC(bench.space, seed=4, n_init=30), GPEIMCMC(bench.space, seed=4, n_init=30, screen=None)]
+    for _ in range(30):
+        trials = [o.ask() for o in opts]
+        result = bench.evaluate(trials[0].config)
+        for o, t in zip(opts, trials):
+            o.tell(t, result)
+    a, b = (o.ask() for o in opts)
+    assert a.config == b.config and a.info["ei"] == b.info["ei"] and a.info["source"] == "ei"
 
 
 def test_ml_gradient_matches_finite_differences():
@@ -247,6 +293,8 @@ def test_options_are_checked():
         GPEIMCMC(space, grid_size=0)
     with pytest.raises(ValueError):
         GPEIMCMC(space, refine="sideways")
+    with pytest.raises(ValueError, match="screen must be"):
+        GPEIMCMC(space, screen=0)
     with pytest.raises(ValueError, match="warp must be one of"):
         GPEIMCMC(space, warp="log")
     with pytest.raises(ValueError):
@@ -296,6 +344,19 @@ def test_warp_keeps_the_order_and_tames_a_heavy_tail():
     # which squeezes the low losses together: the exponent is capped at 1, i.e. no warp.
     assert model_losses(-tailed).lam is None
     assert model_losses(np.array([1.0, 2.0, 1.0, 2.0])).lam is None  # two distinct values: no warp
+
+
+@pytest.mark.parametrize("lam", [-3.0, -0.7, 0.0, 1e-13, 0.5, 1.0])
+def test_yeo_johnson_matches_scipy(lam):
+    """Our transform and likelihood (kept independent of the SciPy version) agree with SciPy's."""
+    from scipy import stats
+
+    from hpobench.optimizers.gp.warping import yeo_johnson, yeo_johnson_llf
+
+    z = np.random.default_rng(1).lognormal(0.0, 1.5, 80)
+    z = (z - z.mean()) / z.std()  # both signs, a heavy right tail
+    np.testing.assert_allclose(yeo_johnson(z, lam), stats.yeojohnson(z, lmbda=lam), rtol=1e-12, atol=1e-14)
+    assert yeo_johnson_llf(lam, z) == pytest.approx(stats.yeojohnson_llf(lam, z), rel=1e-10)
 
 
 def test_warp_makes_the_gp_rank_rosenbrock_better():

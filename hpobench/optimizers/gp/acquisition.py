@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.linalg as sla
-from scipy.linalg.blas import dtrmm
+from scipy.linalg.blas import dtrmm, strmm
 from scipy.special import ndtr
 
 from ..acquisition import normal_pdf, standard_ei
@@ -104,6 +104,18 @@ class IntegratedEI:
         self._alpha_amp = self._alpha * self._amp2[:, None, None]
         self._xs_alpha = (self._xs[:, :, :, None] * self._alpha[:, :, None, :]).reshape(len(self.samples), len(xa), -1)
         self._linv_amp = [np.asfortranarray(li * amp2) for li, amp2 in zip(self._linv, self._amp2)]
+        # Single-precision copies for the screening pass (:meth:`screen`). Its squared
+        # distances come from inputs centred on the cube, which keeps the norms in the
+        # augmented product (and so its cancellation error) small.
+        x5c = (xa - 0.5)[None, :, :] * self._w5[:, None, :]
+        self._aug32 = np.ascontiguousarray(
+            np.concatenate([-2.0 * x5c, np.ones(x5c.shape[:2] + (1,)), np.sum(x5c * x5c, axis=-1)[..., None]], axis=-1).transpose(0, 2, 1),
+            dtype=np.float32,
+        )
+        self._alpha_amp32 = self._alpha_amp.astype(np.float32)
+        #: Whether the latest :meth:`screen` had to score every row exactly.
+        self.screen_fallback = False
+        self._linv_amp32 = [np.asfortranarray(li, dtype=np.float32) for li in self._linv_amp]
 
     @property
     def n_fantasies(self) -> int:
@@ -140,27 +152,62 @@ class IntegratedEI:
 
     def __call__(self, xs: np.ndarray) -> np.ndarray:
         """Integrated EI at each row of ``xs`` (scored in blocks, one sample at a time)."""
+        return self._score(np.atleast_2d(np.asarray(xs, dtype=float)), single=False)
+
+    def screen(self, xs: np.ndarray, keep: int, need: int = 1) -> np.ndarray:
+        """Integrated EI at each row of ``xs``, exact for at least its ``need`` best rows
+        and approximate for rows far below them.
+
+        Every row is first scored with the (M, N') work (distances, covariances, the
+        triangular product) in single precision; the posterior moments and the EI itself stay
+        in double precision. The ``keep`` rows that score best are scored again exactly. Single
+        precision halves the memory traffic and vectorizes ``exp`` on CPUs without AVX-512,
+        which makes the first pass two to three times faster than the exact one.
+
+        Its error grows with the conditioning of the covariance (with a jitter of 1e-10 and
+        clustered observations, ``L^-1`` reaches 1e5) and matters when the largest EI is tiny.
+        The rescored rows measure it: if the ``need``-th best exact score does not clear the
+        best unrescored approximate score by twice the largest error seen, a better row may
+        hide among the unrescored ones, and every row is scored exactly instead.
+        """
         c = np.atleast_2d(np.asarray(xs, dtype=float))
+        need = max(1, int(need))
+        if keep >= len(c) or need > keep:
+            return self._score(c, single=False)
+        out = self._score(c, single=True)
+        order = np.argsort(-out, kind="stable")
+        top = order[:keep]
+        exact = self._score(c[top], single=False)
+        err = float(np.max(np.abs(exact - out[top])))
+        kth = float(np.sort(exact)[-need])
+        self.screen_fallback = not kth > out[order[keep]] + 2.0 * err
+        if self.screen_fallback:
+            return self._score(c, single=False)
+        out[top] = exact
+        return out
+
+    def _score(self, c: np.ndarray, single: bool) -> np.ndarray:
         n, p = self._xs.shape[1], self.n_fantasies
         step = max(1, _BLOCK // max(n, p))
         out = np.zeros(len(c))
         for i in range(0, len(c), step):
             block = c[i : i + step]
             for s in range(len(self.samples)):
-                out[i : i + step] += self._ei_one(block, s)
+                out[i : i + step] += self._ei_one(block, s, single)
         out /= len(self.samples)
         return out
 
-    def _ei_one(self, c: np.ndarray, s: int) -> np.ndarray:
+    def _ei_one(self, c: np.ndarray, s: int, single: bool = False) -> np.ndarray:
         """EI under sample ``s`` (averaged over fantasies), written for speed: the squared
         distance comes out of one matrix product of augmented vectors, the elementwise work is
-        done in place, and the triangular product uses BLAS ``trmm`` (half a full product)."""
-        a = c * self._w5[s]  # sqrt(5) x / ls
-        aa = np.empty((len(c), self.d + 2))
+        done in place, and the triangular product uses BLAS ``trmm`` (half a full product).
+        With ``single`` all of the (M, N') work runs in single precision."""
+        a = (c - 0.5 if single else c) * self._w5[s]  # sqrt(5) x / ls
+        aa = np.empty((len(c), self.d + 2), dtype=np.float32 if single else float)
         aa[:, : self.d] = a
         aa[:, self.d] = np.einsum("ij,ij->i", a, a)
         aa[:, self.d + 1] = 1.0
-        r = aa @ self._aug[s]  # (M, N'): 5 r2 = |a|^2 - 2 a.x + |x|^2
+        r = aa @ (self._aug32 if single else self._aug)[s]  # (M, N'): 5 r2 = |a|^2 - 2 a.x + |x|^2
         np.maximum(r, 0.0, out=r)
         np.sqrt(r, out=r)
         e = np.negative(r)
@@ -170,10 +217,16 @@ class IntegratedEI:
         k *= r
         k += 1.0
         k *= e  # unit-amplitude correlation; amp2 is folded into alpha and L^-1 below
-        mu = k @ self._alpha_amp[s]
+        if single:
+            mu = (k @ self._alpha_amp32[s]).astype(float)
+            vt = strmm(1.0, self._linv_amp32[s], k.T, side=0, lower=1, trans_a=0, overwrite_b=1)
+            quad = np.einsum("ij,ij->j", vt, vt).astype(float)
+        else:
+            mu = k @ self._alpha_amp[s]
+            vt = dtrmm(1.0, self._linv_amp[s], k.T, side=0, lower=1, trans_a=0, overwrite_b=1)
+            quad = np.einsum("ij,ij->j", vt, vt)
         mu += self._mean[s]
-        vt = dtrmm(1.0, self._linv_amp[s], k.T, side=0, lower=1, trans_a=0, overwrite_b=1)
-        var = self._amp2[s] * (1.0 + self.jitter) - np.einsum("ij,ij->j", vt, vt)
+        var = self._amp2[s] * (1.0 + self.jitter) - quad
         sd = np.sqrt(np.maximum(var, 1e-12 * self._amp2[s]))
         g = (self._best[s][None, :] - mu) / sd[:, None]
         return sd * standard_ei(g).mean(axis=1)

@@ -26,6 +26,9 @@ from .warping import WARPS, ModelLosses, model_losses
 
 __all__ = ["GPEIMCMC", "GPEIML"]
 
+#: Asks that score the grid exactly after a single-precision screen fell back.
+SCREEN_BACKOFF = 4
+
 #: Initial (and, with ``noiseless``, fixed) noise variance on standardized losses (2012 code).
 NOISE0 = 1e-3
 
@@ -59,6 +62,9 @@ class GPEIMCMC(Optimizer):
         grid_size: Sobol candidates scored per ask (20000).
         grid_seed: scrambling seed of the Sobol grid; ``None`` derives it from ``seed``.
         grid_subset: best candidates refined by L-BFGS-B (20).
+        screen: the grid is first scored in single precision and only its ``screen`` best
+            candidates (500) are scored again exactly (:meth:`.IntegratedEI.screen`); ``None``
+            scores every candidate in double precision, as the 2012 code did.
         n_spray: candidates drawn around the best observed input (10).
         spray_std: their standard deviation in the unit cube (1e-3).
         n_init: results needed before the GP is used; ``None`` (default) sizes the Sobol design
@@ -108,6 +114,9 @@ class GPEIMCMC(Optimizer):
       L-BFGS-B's tolerances do not stop it early when EI values are tiny.
     * A proposal that decodes to an already-asked configuration (integer and categorical
       parameters) is skipped in favour of the next best candidate.
+    * The grid is screened in single precision and its best 500 candidates are rescored in
+      double precision (``screen=None`` scores all of it in double precision). Only the
+      ranking of the grid changes, and only far below the candidates that are refined.
     """
 
     name = "gp"
@@ -125,6 +134,7 @@ class GPEIMCMC(Optimizer):
         grid_size: int = 20000,
         grid_seed: int | None = None,
         grid_subset: int = 20,
+        screen: int | None = 500,
         n_spray: int = 10,
         spray_std: float = 1e-3,
         n_init: int | None = None,
@@ -146,6 +156,8 @@ class GPEIMCMC(Optimizer):
         for key, val in ints.items():
             if int(val) != val or val < 0:
                 raise ValueError(f"{key} must be a non-negative integer, got {val!r}")
+        if screen is not None and (int(screen) != screen or screen < 1):
+            raise ValueError(f"screen must be a positive integer or None, got {screen!r}")
         if grid_size < 1 or pending_samples < 1:
             raise ValueError("grid_size and pending_samples must be at least 1")
         for key, val in dict(spray_std=spray_std, max_ls=max_ls, amp2_scale=amp2_scale, noise_scale=noise_scale, jitter=jitter).items():
@@ -162,6 +174,7 @@ class GPEIMCMC(Optimizer):
         self.pending_samples = int(pending_samples)
         self.grid_size = int(grid_size)
         self.grid_subset = int(grid_subset)
+        self.screen = None if screen is None else int(screen)
         self.n_spray = int(n_spray)
         self.spray_std = float(spray_std)
         self._n_init = None if n_init is None else max(1, int(n_init))
@@ -182,6 +195,8 @@ class GPEIMCMC(Optimizer):
         #: (None after a warped fit).
         self._state: tuple[GPHypers, tuple[float, float] | None] | None = None
         self._ml_theta: np.ndarray | None = None
+        #: Asks left that score the grid exactly after a screen fell back (:data:`SCREEN_BACKOFF`).
+        self._screen_skip = 0
         #: The hyperparameter samples of the latest ask (standardized units).
         self.hyper_samples: list[GPHypers] = []
 
@@ -277,7 +292,17 @@ class GPEIMCMC(Optimizer):
         cand = grid[free]
         best_x = x[int(np.argmin(y))]
         spray = np.clip(best_x + self.spray_std * self.rng.standard_normal((self.n_spray, self.dim)), 0.0, 1.0)
-        ei_cand = acq(cand) if len(cand) else np.empty(0)
+        if not len(cand):
+            ei_cand = np.empty(0)
+        elif self.screen is None or self._screen_skip > 0:
+            ei_cand = acq(cand)
+            self._screen_skip = max(0, self._screen_skip - 1)
+        else:
+            ei_cand = acq.screen(cand, self.screen, need=self.grid_subset)
+            # A screen that could not vouch for its ranking cost a wasted single-precision
+            # pass; the conditioning that caused it persists for a while (clustered
+            # observations late in a run), so the next asks score exactly before trying again.
+            self._screen_skip = SCREEN_BACKOFF if acq.screen_fallback else 0
         ei_spray = acq(spray) if len(spray) else np.empty(0)
         starts_pool = np.vstack([spray, cand])
         ei_pool = np.concatenate([ei_spray, ei_cand])
