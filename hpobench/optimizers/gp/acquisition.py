@@ -172,6 +172,7 @@ class IntegratedEI:
         """
         c = np.atleast_2d(np.asarray(xs, dtype=float))
         need = max(1, int(need))
+        self.screen_fallback = False
         if keep >= len(c) or need > keep:
             return self._score(c, single=False)
         out = self._score(c, single=True)
