@@ -22,10 +22,17 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from .benchmarks.base import FAILURE_STATUSES
 from .storage import iter_logs, read_manifest, read_records
+
+
+def _stats():
+    """``scipy.stats``, imported on first use: it takes about a second to import, and every
+    command of the CLI imports this module, most of them without ranking anything."""
+    from scipy import stats
+
+    return stats
 
 
 @dataclass
@@ -140,7 +147,7 @@ def mean_ranks(final: dict[str, dict[int, float]]) -> dict[str, float]:
     for s in seeds:
         vals = np.array([final[n][s] for n in names], dtype=float)
         vals = np.where(np.isnan(vals), np.inf, vals)
-        ranks += stats.rankdata(vals)
+        ranks += _stats().rankdata(vals)
     return {n: float(r / len(seeds)) for n, r in zip(names, ranks)}
 
 
@@ -150,7 +157,7 @@ def rank_curves(values: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     if not names:
         return {}
     stack = np.stack([np.where(np.isnan(values[n]), np.inf, values[n]) for n in names])  # opt x seed x step
-    ranks = stats.rankdata(stack, axis=0)
+    ranks = _stats().rankdata(stack, axis=0)
     return {n: ranks[i].mean(axis=0) for i, n in enumerate(names)}
 
 
@@ -172,7 +179,7 @@ def wilcoxon_vs(final: dict[str, dict[int, float]], baseline: str) -> dict[str, 
         if len(a) < 2 or np.all(a == b):
             out[name] = math.nan
             continue
-        out[name] = float(stats.wilcoxon(a, b, zero_method="zsplit").pvalue)
+        out[name] = float(_stats().wilcoxon(a, b, zero_method="zsplit").pvalue)
     return out
 
 
