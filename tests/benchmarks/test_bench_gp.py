@@ -4,10 +4,12 @@ observations (target: <= 0.5 s at 100).
 Default settings throughout (20000 Sobol candidates x 10 hyperparameter samples, screened in
 single precision with the best 500 rescored exactly, 10 MCMC sweeps per ask, 20 L-BFGS-B
 starts). ``test_bench_gp_ask_exact`` is the baseline without the screen (``screen=None``, every
-candidate scored in double precision, as the 2012 code did), at 100 observations. The state is built by asking n - 1 Sobol points and
-telling them, then one model-based ask (which runs the 100 burn-in sweeps) and its tell, so
-the timed ask continues a burned-in chain as every later ask of a run does. Each round asks
-from a fresh deep copy of that state, so every timed ask sees exactly n observations.
+candidate scored in double precision, as the 2012 code did), at 100 observations.
+
+The state is built by asking n - 1 Sobol points and telling them, then one model-based ask
+(which runs the 100 burn-in sweeps) and its tell, so the timed ask continues a burned-in chain
+as every later ask of a run does. Each round asks from a fresh deep copy of that state, so
+every timed ask sees exactly n observations.
 
     python -m pytest tests/benchmarks/test_bench_gp.py --benchmark-group-by=param:n_obs
 """
