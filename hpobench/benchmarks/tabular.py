@@ -29,7 +29,8 @@ import pathlib
 
 import numpy as np
 
-from .datasets import Split, _as_split, _stratified_take, load_mnist1d
+from .datasets import Split, load_mnist1d
+from .datasets.conventions import _as_split, _stratified_take
 
 __all__ = ["TABULAR_DATASETS", "TABULAR_SIZES", "CSVError", "load_tabular", "load_csv", "paper_split", "train_size"]
 
