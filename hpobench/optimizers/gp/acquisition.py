@@ -7,6 +7,8 @@ The EI formula itself is the shared :func:`hpobench.optimizers.acquisition.stand
 
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
+
 import numpy as np
 import scipy.linalg as sla
 from scipy.linalg.blas import dtrmm, strmm
@@ -21,6 +23,26 @@ __all__ = ["IntegratedEI"]
 #: Entries of one (candidates x observations) block when scoring many candidates: small enough
 #: that the temporaries stay in cache.
 _BLOCK = 200_000
+
+
+class _Precision(NamedTuple):
+    """What :meth:`IntegratedEI._ei_one` needs in one floating-point precision: the centre its
+    inputs are shifted by, the augmented observed inputs, alpha and L^-1 (amplitude folded in)
+    and the matching BLAS triangular product."""
+
+    centre: float
+    aug: np.ndarray  # (S, D + 2, N')
+    alpha_amp: np.ndarray  # (S, N', P)
+    linv_amp: list  # S Fortran-ordered (N', N')
+    trmm: Callable
+
+
+def _augmented(x5: np.ndarray, dtype) -> np.ndarray:
+    """``[-2 x, 1, |x|^2]`` for scaled inputs ``x5`` (S, N', D), transposed to (S, D + 2, N'), so
+    that one product with ``[a, |a|^2, 1]`` gives every squared distance ``|a - x|^2``."""
+    ones = np.ones(x5.shape[:2] + (1,))
+    aug = np.concatenate([-2.0 * x5, ones, np.sum(x5 * x5, axis=-1)[..., None]], axis=-1)
+    return np.ascontiguousarray(aug.transpose(0, 2, 1), dtype=dtype)
 
 
 class IntegratedEI:
@@ -97,25 +119,20 @@ class IntegratedEI:
         # For the fast scoring path: sqrt(5)/ls scaling, augmented inputs [-2 x, 1, |x|^2]
         # (transposed), and the amplitude folded into alpha and L^-1.
         self._w5 = SQRT5 / self._ls
-        x5 = self._xs * SQRT5
-        self._aug = np.ascontiguousarray(
-            np.concatenate([-2.0 * x5, np.ones(x5.shape[:2] + (1,)), np.sum(x5 * x5, axis=-1)[..., None]], axis=-1).transpose(0, 2, 1)
-        )
         self._alpha_amp = self._alpha * self._amp2[:, None, None]
         self._xs_alpha = (self._xs[:, :, :, None] * self._alpha[:, :, None, :]).reshape(len(self.samples), len(xa), -1)
-        self._linv_amp = [np.asfortranarray(li * amp2) for li, amp2 in zip(self._linv, self._amp2)]
-        # Single-precision copies for the screening pass (:meth:`screen`). Its squared
-        # distances come from inputs centred on the cube, which keeps the norms in the
-        # augmented product (and so its cancellation error) small.
-        x5c = (xa - 0.5)[None, :, :] * self._w5[:, None, :]
-        self._aug32 = np.ascontiguousarray(
-            np.concatenate([-2.0 * x5c, np.ones(x5c.shape[:2] + (1,)), np.sum(x5c * x5c, axis=-1)[..., None]], axis=-1).transpose(0, 2, 1),
-            dtype=np.float32,
-        )
-        self._alpha_amp32 = self._alpha_amp.astype(np.float32)
+        linv_amp = [li * amp2 for li, amp2 in zip(self._linv, self._amp2)]
+        # The single-precision screening pass (:meth:`screen`) takes its squared distances from
+        # inputs centred on the cube, which keeps the norms in the augmented product (and so its
+        # cancellation error) small.
+        self._precision = {
+            False: _Precision(0.0, _augmented(self._xs * SQRT5, float), self._alpha_amp,
+                              [np.asfortranarray(li) for li in linv_amp], dtrmm),
+            True: _Precision(0.5, _augmented((xa - 0.5)[None, :, :] * self._w5[:, None, :], np.float32),
+                             self._alpha_amp.astype(np.float32), [np.asfortranarray(li, dtype=np.float32) for li in linv_amp], strmm),
+        }
         #: Whether the latest :meth:`screen` had to score every row exactly.
         self.screen_fallback = False
-        self._linv_amp32 = [np.asfortranarray(li, dtype=np.float32) for li in self._linv_amp]
 
     @property
     def n_fantasies(self) -> int:
@@ -203,12 +220,13 @@ class IntegratedEI:
         distance comes out of one matrix product of augmented vectors, the elementwise work is
         done in place, and the triangular product uses BLAS ``trmm`` (half a full product).
         With ``single`` all of the (M, N') work runs in single precision."""
-        a = (c - 0.5 if single else c) * self._w5[s]  # sqrt(5) x / ls
-        aa = np.empty((len(c), self.d + 2), dtype=np.float32 if single else float)
+        prec = self._precision[single]
+        a = (c - prec.centre) * self._w5[s]  # sqrt(5) x / ls
+        aa = np.empty((len(c), self.d + 2), dtype=prec.aug.dtype)
         aa[:, : self.d] = a
         aa[:, self.d] = np.einsum("ij,ij->i", a, a)
         aa[:, self.d + 1] = 1.0
-        r = aa @ (self._aug32 if single else self._aug)[s]  # (M, N'): 5 r2 = |a|^2 - 2 a.x + |x|^2
+        r = aa @ prec.aug[s]  # (M, N'): 5 r2 = |a|^2 - 2 a.x + |x|^2
         np.maximum(r, 0.0, out=r)
         np.sqrt(r, out=r)
         e = np.negative(r)
@@ -218,14 +236,9 @@ class IntegratedEI:
         k *= r
         k += 1.0
         k *= e  # unit-amplitude correlation; amp2 is folded into alpha and L^-1 below
-        if single:
-            mu = (k @ self._alpha_amp32[s]).astype(float)
-            vt = strmm(1.0, self._linv_amp32[s], k.T, side=0, lower=1, trans_a=0, overwrite_b=1)
-            quad = np.einsum("ij,ij->j", vt, vt).astype(float)
-        else:
-            mu = k @ self._alpha_amp[s]
-            vt = dtrmm(1.0, self._linv_amp[s], k.T, side=0, lower=1, trans_a=0, overwrite_b=1)
-            quad = np.einsum("ij,ij->j", vt, vt)
+        mu = (k @ prec.alpha_amp[s]).astype(float, copy=False)
+        vt = prec.trmm(1.0, prec.linv_amp[s], k.T, side=0, lower=1, trans_a=0, overwrite_b=1)
+        quad = np.einsum("ij,ij->j", vt, vt).astype(float, copy=False)
         mu += self._mean[s]
         var = self._amp2[s] * (1.0 + self.jitter) - quad
         sd = np.sqrt(np.maximum(var, 1e-12 * self._amp2[s]))
