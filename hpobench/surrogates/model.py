@@ -44,10 +44,12 @@ import numpy as np
 
 from ..space import Space
 
-__all__ = ["CurveData", "PackedForest", "CurveModel", "interpolate_log", "FAIL_ERROR", "LOG_EPS"]
+__all__ = ["CurveData", "PackedForest", "CurveModel", "interpolate_log", "FAIL_ERROR", "KINDS", "LOG_EPS"]
 
 #: Offset of the log-error targets, below one misclassification in the validation sets used.
 LOG_EPS = 1e-3
+#: The surrogate models :class:`CurveModel` can fit.
+KINDS = ("curve", "gp", "point")
 #: The error a failed evaluation (``nan``) counts as when fitting and scoring: chance level of
 #: the ten-class problems recorded.
 FAIL_ERROR = 0.9
@@ -289,17 +291,19 @@ class CurveModel:
     """Predicts validation error, test error and seconds curves on the recording's grid.
 
     Args:
-        kind: ``"curve"`` (forest over the configuration with whole curves as targets, default)
-            or ``"point"`` (forest over configuration and log budget).
-        n_trees: trees per forest.
+        kind: ``"curve"`` (forest over the configuration with whole curves as targets, default),
+            ``"gp"`` (a Gaussian process over the configuration with whole curves as targets,
+            :class:`~hpobench.surrogates.gp_model.MultiOutputGP`) or ``"point"`` (forest over
+            configuration and log budget).
+        n_trees: trees per forest (unused by ``"gp"``).
         seed: the forests' seed.
 
     Failed evaluations (``nan``) count as chance-level error ``fail_error`` in the targets.
     """
 
     def __init__(self, kind: str = "curve", n_trees: int = 64, seed: int = 0, fail_error: float = FAIL_ERROR):
-        if kind not in ("curve", "point"):
-            raise ValueError(f"model kind must be 'curve' or 'point', got {kind!r}")
+        if kind not in KINDS:
+            raise ValueError(f"model kind must be one of {', '.join(map(repr, KINDS))}, got {kind!r}")
         self.kind, self.n_trees, self.seed, self.fail_error = kind, int(n_trees), int(seed), float(fail_error)
 
     def fit(self, data: CurveData) -> "CurveModel":
@@ -317,6 +321,22 @@ class CurveModel:
             errors = PackedForest.fit(data.X, np.log(np.hstack([val, test]) + LOG_EPS), self.n_trees, self.seed)
             cost = PackedForest.fit(data.X, logsec, max(8, self.n_trees // 4), self.seed + 1)
             self.forest = PackedForest.stack([errors, cost])  # one walk predicts both
+        elif self.kind == "gp":
+            from .gp_model import MultiOutputGP
+
+            # one row per configuration: its seeds averaged on the targets' (log) scale, with
+            # the weight of the number of seeds behind the mean
+            ids, row, counts = np.unique(data.config_ids, return_inverse=True, return_counts=True)
+            logerr = np.log(np.hstack([val, test]) + LOG_EPS)
+
+            def per_config(Y: np.ndarray) -> np.ndarray:
+                out = np.zeros((len(ids), Y.shape[1]))
+                np.add.at(out, row, Y)
+                return out / counts[:, None]
+
+            X = per_config(data.X)
+            self.gp_errors = MultiOutputGP.fit(X, per_config(logerr), counts)
+            self.gp_cost = MultiOutputGP.fit(X, per_config(logsec), counts)
         else:
             X = self._point_inputs(data.X)
             Y = np.stack([val.ravel(), test.ravel(), logsec.ravel()], axis=1)
@@ -336,6 +356,11 @@ class CurveModel:
         if self.kind == "curve":
             e = np.exp(self.forest.predict(X))
             val, test, sec = e[:, : self.B] - LOG_EPS, e[:, self.B : 2 * self.B] - LOG_EPS, e[:, 2 * self.B :]
+        elif self.kind == "gp":
+            e = np.exp(self.gp_errors.predict(X))
+            val, test = e[:, : self.B] - LOG_EPS, e[:, self.B :] - LOG_EPS
+            # cumulative seconds never fall with the budget; a smoothed mean might
+            sec = np.maximum.accumulate(np.exp(self.gp_cost.predict(X)), axis=1)
         else:
             e = self.forest.predict(self._point_inputs(X)).reshape(len(X), self.B, 3)
             val, test, sec = e[..., 0], e[..., 1], np.exp(e[..., 2])

@@ -364,12 +364,13 @@ def _record_locked(name, n_configs, seeds, workers, directory, options, design_s
             "wall_seconds": 0.0,
             **machine_info(),
         }
+        # before the session is written: a session entry stands for a recording that started
+        progress = _Progress(len(todo), len(done), quiet, console, name)
         if todo:  # a call with nothing left to record leaves no session behind
             manifest["sessions"] = list(manifest.get("sessions", [])) + [session]
         manifest.update(table_summary(directory, existing))
         write_manifest(directory, manifest)
     started = time.perf_counter()
-    progress = _Progress(len(todo), len(done), quiet, console, name)
 
     def commit(cid: int, seed: int, rows: list[dict]) -> None:
         with _no_sigint(), append_lock(directory):  # Ctrl-C waits until table and manifest agree
