@@ -226,6 +226,12 @@ def test_validate_reports_per_budget_and_exits_by_threshold(recorded, tmp_path, 
     assert main(["surrogate", "validate", "lenet-digits-surrogate", "--folds", "2", "--threshold", "1.01", "--out", str(plot)]) == 1
     assert "FAIL: Spearman at R" in capsys.readouterr().out
     assert main(["surrogate", "validate", "branin", "--folds", "2"]) == 2
+    # another model kind than the benchmark's: its plot goes beside the benchmark's own
+    assert main(["surrogate", "validate", "lenet-digits-surrogate", "--folds", "2", "--threshold", "-1", "--model", "curve", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"] == "curve"
+    assert (recorded / "lenet-digits" / "validation-curve.png").stat().st_size > 5000
+    assert main(["surrogate", "validate", "lenet-digits-surrogate", "--model", "forest"]) == 2
+    assert "--model must be one of curve, gp, point, got 'forest'" in capsys.readouterr().err
 
 
 # ------------------------------------------------------------------- the committed tables
