@@ -128,10 +128,9 @@ def cmd_plot(args) -> int:
 
 def cmd_validate(args) -> int:
     from ..benchmarks import get_benchmark
+    from .model import KINDS
     from .table import TableMissingError
     from .validate import format_report, validate
-
-    from .model import KINDS
 
     if args.folds < 2:
         raise _usage(f"--folds must be >= 2, got {args.folds}")

@@ -1,4 +1,4 @@
-"""The surrogate model: a tree ensemble that predicts whole learning curves from a configuration.
+"""The surrogate models: they predict whole learning curves from a configuration.
 
 :class:`CurveData` arranges a recorded table as arrays: one row per recorded curve (a
 configuration and a training seed), one column per budget of the recording's grid.
@@ -13,6 +13,11 @@ values between grid budgets are interpolated linearly in log budget, so a config
 at budget ``b`` is one function of ``(config, b)``, whichever path reached ``b``. The log scale
 matters for LeNet, whose errors fall from ~0.9 to ~0.01: on the raw scale the early budgets
 alone would steer the splits.
+
+``kind="gp"`` fits a Gaussian process to the same targets instead
+(:class:`~hpobench.surrogates.gp_model.MultiOutputGP`: one ARD Matern 5/2 kernel shared by all
+budgets, a configuration's seeds averaged into one row); it validates better on the noisy,
+smooth LeNet and random-features tables, the forest on the kernel-LS table's plateaus.
 
 ``kind="point"`` instead fits one bootstrap random forest over (encoded configuration, log
 budget) rows — the textbook surrogate, kept to compare against (``surrogate validate`` reports
