@@ -99,9 +99,16 @@ class RecordedBenchmark(Benchmark):
         # recorded benchmark does
         self.can_continue = self.source_can_continue
         self.name = f"{self.source}-{self.suffix}"
-        self.data = self._cached(("data",), self._load)
-        if len(self.data) == 0:
+        # the recorder appends whole curves only, so the manifest's count is of complete curves
+        if not self.manifest.get("curves"):
             raise TableMissingError(f"the table for {self.source!r} at {self.directory} has no complete curve yet")
+        self.budgets = np.asarray(self.manifest["budgets"], dtype=float)
+
+    @property
+    def data(self) -> CurveData:
+        """The recorded curves, read on first use (once per process per table): listing or
+        planning a study needs only the manifest."""
+        return self._cached(("data",), self._load)
 
     def _cached(self, key: tuple, build):
         key = self._cache_prefix + key
@@ -152,10 +159,13 @@ class SurrogateBenchmark(RecordedBenchmark):
         if model not in KINDS:
             raise ValueError(f"model must be one of {', '.join(KINDS)}, got {model!r}")
         self.model_kind, self.n_trees, self.noise_scale = model, int(n_trees), float(noise)
-        self.budgets = self.data.budgets
         self._curves: dict = {}
         self.optimum = None  # like the real benchmark: the best achievable test error is unknown
-        self.recorded_best = float(np.nanmin(self.data.val[:, -1]))
+
+    @property
+    def recorded_best(self) -> float:
+        """The lowest recorded validation error at R."""
+        return float(np.nanmin(self.data.val[:, -1]))
 
     @property
     def model(self) -> CurveModel:
@@ -214,11 +224,17 @@ class TableBenchmark(RecordedBenchmark):
 
     def __init__(self, source: str | None = None, root=None):
         super().__init__(source, root)
-        first = self._cached(("first-seed",), lambda: self.data.subset(self.data.first_seed()))
-        self.table = first
-        self.budgets = first.budgets
         self.optimum = None  # like the real benchmark: the best achievable test error is unknown
-        self.recorded_best = float(np.nanmin(first.val[:, -1]))
+
+    @property
+    def table(self) -> CurveData:
+        """Each recorded configuration's first-seed curve, the values this benchmark returns."""
+        return self._cached(("first-seed",), lambda: self.data.subset(self.data.first_seed()))
+
+    @property
+    def recorded_best(self) -> float:
+        """The lowest recorded (first-seed) validation error at R."""
+        return float(np.nanmin(self.table.val[:, -1]))
 
     def lookup(self, config: dict) -> tuple[int, float]:
         """Row of the nearest recorded configuration and its distance in the unit cube."""
