@@ -10,6 +10,7 @@ import pytest
 
 from hpobench.benchmarks import get_benchmark
 from hpobench.benchmarks.surrogate import SurrogateBenchmark
+from hpobench.surrogates.gp_features import NormalScores, with_rotated_pairs
 from hpobench.surrogates.gp_model import MultiOutputGP, neg_log_likelihood
 from hpobench.surrogates.model import CurveModel
 
@@ -91,3 +92,54 @@ def test_model_kinds_per_benchmark_and_bad_kind():
         SurrogateBenchmark("lenet-digits", model="forest")
     with pytest.raises(ValueError, match="model kind must be one of"):
         CurveModel("forest")
+
+
+def test_normal_scores_rank_to_normal_quantiles_and_back():
+    rng = np.random.default_rng(3)
+    # heavy-tailed columns with ties, as recorded errors are (counts of misclassified images)
+    Y = np.column_stack([np.round(np.exp(2 * rng.standard_normal(300)), 1), rng.random(300)])
+    scores = NormalScores.fit(Y)
+    Z = scores.transform(Y)
+    # standard-normal scores whatever the values' scale: mean 0 and variance near 1 (ties,
+    # which share their average rank, move both a little)
+    assert np.all(np.abs(Z.mean(axis=0)) < 0.02) and np.all(np.abs(Z.var(axis=0) - 1) < 0.1)
+    # the map is monotone and tied values share one score
+    for p in range(2):
+        order = np.argsort(Y[:, p])
+        assert np.all(np.diff(Z[order, p]) >= 0)
+        ties = Y[:, 0] == Y[order[150], 0]
+        assert ties.sum() > 1 and np.ptp(Z[ties, 0]) == 0
+    # back to the recorded values exactly, and between them linearly, as np.interp would
+    assert np.allclose(scores.inverse(Z), Y)
+    queries = rng.normal(0, 1.5, (50, 2))
+    inv = scores.inverse(queries)
+    for p in range(2):
+        zs, ys = np.sort(Z[:, p]), np.sort(Y[:, p])
+        assert np.allclose(inv[:, p], np.interp(queries[:, p], zs, ys))
+    # beyond the recorded scores: the recorded extremes
+    assert np.allclose(scores.inverse(np.array([[-50.0, 50.0]])), [[Y[:, 0].min(), Y[:, 1].max()]])
+
+
+def test_rotated_pairs_let_the_gp_follow_a_diagonal_ridge():
+    """A function of ``x0 - x1`` (a ratio of two log-scaled hyperparameters, say): with the
+    rotated coordinates the ARD kernel needs one length scale for it, and the held-out error
+    falls."""
+    rng = np.random.default_rng(4)
+    f = lambda X: np.sin(8 * (X[:, 0] - X[:, 1])) + 0.3 * X[:, 2]  # noqa: E731
+    X, Xt = rng.random((120, 3)), rng.random((400, 3))
+    Y = (f(X) + 0.05 * rng.standard_normal(120))[:, None]
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    assert with_rotated_pairs(X, pairs).shape == (120, 9) and with_rotated_pairs(X, []) is X
+    assert np.all((0 <= with_rotated_pairs(X, pairs)) & (with_rotated_pairs(X, pairs) <= 1))
+    plain = MultiOutputGP.fit(X, Y).predict(Xt)[:, 0]
+    rotated = MultiOutputGP.fit(with_rotated_pairs(X, pairs), Y).predict(with_rotated_pairs(Xt, pairs))[:, 0]
+    rmse = lambda p: float(np.sqrt(np.mean((p - f(Xt)) ** 2)))  # noqa: E731
+    assert rmse(rotated) < 0.6 * rmse(plain)
+
+
+def test_only_ordered_always_active_parameters_are_paired():
+    kernel = get_benchmark("kernel-ls-digits-surrogate")
+    names = [kernel.space.params[i].name for i in kernel.data.ordered_dims]
+    assert names == ["C", "gamma"]  # not the categoricals, not degree or coef0 (conditional)
+    assert get_benchmark("lenet-digits-surrogate").data.ordered_dims == (0, 1, 2, 3)
+    assert CurveModel("gp").fit(get_benchmark("random-features-digits-surrogate").data).pairs == [(1, 2)]

@@ -42,12 +42,13 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..space import Space
+from ..space import Categorical, Space
 
 __all__ = ["CurveData", "PackedForest", "CurveModel", "interpolate_log", "FAIL_ERROR", "KINDS", "LOG_EPS"]
 
@@ -71,6 +72,8 @@ class CurveData:
         configs: the configuration of each curve.
         X: encoded configurations, ``(n, d)``.
         val, test, seconds: ``(n, B)``; ``nan`` where the evaluation failed.
+        ordered_dims: the inputs (columns of ``X``) of numeric parameters without a condition:
+            ordered and always active, so sums and differences of them mean something.
     """
 
     budgets: np.ndarray
@@ -81,6 +84,7 @@ class CurveData:
     val: np.ndarray
     test: np.ndarray
     seconds: np.ndarray
+    ordered_dims: tuple[int, ...] = ()
 
     @classmethod
     def from_rows(cls, rows: list[dict], space: Space, budgets: list[float]) -> "CurveData":
@@ -104,7 +108,8 @@ class CurveData:
                 test[i, j] = np.nan if r["test_error"] is None else r["test_error"]
                 sec[i, j] = r["seconds"]
         X = space.encode_many(configs) if configs else np.zeros((0, len(space)))
-        return cls(grid, np.array([k[0] for k in keys], dtype=int), np.array([k[1] for k in keys], dtype=int), configs, X, val, test, sec)
+        ordered = tuple(i for i, p in enumerate(space.params) if not isinstance(p, Categorical) and p.condition is None)
+        return cls(grid, np.array([k[0] for k in keys], dtype=int), np.array([k[1] for k in keys], dtype=int), configs, X, val, test, sec, ordered)
 
     def __len__(self) -> int:
         return len(self.config_ids)
@@ -120,6 +125,7 @@ class CurveData:
             self.val[idx],
             self.test[idx],
             self.seconds[idx],
+            self.ordered_dims,
         )
 
     def first_seed(self) -> np.ndarray:
@@ -327,6 +333,7 @@ class CurveModel:
             cost = PackedForest.fit(data.X, logsec, max(8, self.n_trees // 4), self.seed + 1)
             self.forest = PackedForest.stack([errors, cost])  # one walk predicts both
         elif self.kind == "gp":
+            from .gp_features import NormalScores, with_rotated_pairs
             from .gp_model import MultiOutputGP
 
             # one row per configuration: its seeds averaged on the targets' (log) scale, with
@@ -339,8 +346,13 @@ class CurveModel:
                 np.add.at(out, row, Y)
                 return out / counts[:, None]
 
-            X = per_config(data.X)
-            self.gp_errors = MultiOutputGP.fit(X, per_config(logerr), counts)
+            # inputs with rotated pairs of the ordered parameters, errors as normal scores
+            # (gp_features explains both and docs/surrogates.md measures them)
+            self.pairs = list(itertools.combinations(data.ordered_dims, 2))
+            X = with_rotated_pairs(per_config(data.X), self.pairs)
+            mean_logerr = per_config(logerr)
+            self.scores = NormalScores.fit(mean_logerr)
+            self.gp_errors = MultiOutputGP.fit(X, self.scores.transform(mean_logerr), counts)
             self.gp_cost = MultiOutputGP.fit(X, per_config(logsec), counts)
         else:
             X = self._point_inputs(data.X)
@@ -362,7 +374,10 @@ class CurveModel:
             e = np.exp(self.forest.predict(X))
             val, test, sec = e[:, : self.B] - LOG_EPS, e[:, self.B : 2 * self.B] - LOG_EPS, e[:, 2 * self.B :]
         elif self.kind == "gp":
-            e = np.exp(self.gp_errors.predict(X))
+            from .gp_features import with_rotated_pairs
+
+            X = with_rotated_pairs(X, self.pairs)
+            e = np.exp(self.scores.inverse(self.gp_errors.predict(X)))
             val, test = e[:, : self.B] - LOG_EPS, e[:, self.B :] - LOG_EPS
             # cumulative seconds never fall with the budget; a smoothed mean might
             sec = np.maximum.accumulate(np.exp(self.gp_cost.predict(X)), axis=1)
