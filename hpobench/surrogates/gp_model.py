@@ -132,8 +132,11 @@ def neg_log_likelihood(theta: np.ndarray, diff2: np.ndarray, Z: np.ndarray, inv_
     """
     n, P = Z.shape
     amp2, noise, ls = math.exp(theta[0]), math.exp(theta[1]), np.exp(theta[2:])
-    scaled = diff2 / (ls * ls)
-    r2 = scaled.sum(axis=2)
+    # the (n, n, d) differences as an (n * n, d) matrix: the scaled distances and the length
+    # scales' gradient are then matrix-vector products, not passes over a scaled copy
+    flat = diff2.reshape(n * n, -1)
+    inv_ls2 = 1.0 / (ls * ls)
+    r2 = (flat @ inv_ls2).reshape(n, n)
     corr = matern_from_r2(r2)
     K = amp2 * corr
     K[np.diag_indices(n)] += noise * inv_w + JITTER * amp2
@@ -143,7 +146,9 @@ def neg_log_likelihood(theta: np.ndarray, diff2: np.ndarray, Z: np.ndarray, inv_
         return 1e25, np.zeros_like(theta)
     A = sla.cho_solve((L, True), Z, check_finite=False)
     nll = 0.5 * float(np.sum(Z * A)) + P * float(np.sum(np.log(np.diag(L)))) + 0.5 * n * P * math.log(2 * math.pi)
-    Kinv = sla.cho_solve((L, True), np.eye(n), check_finite=False)
+    # K^-1 from the factor (LAPACK potri fills one triangle)
+    inv, _ = sla.lapack.dpotri(L, lower=1)
+    Kinv = np.tril(inv) + np.tril(inv, -1).T
     W = A @ A.T - P * Kinv  # d log-lik / d theta_k = 0.5 * sum(W * dK/d theta_k)
     grad = np.empty_like(theta)
     grad[0] = -0.5 * float(np.sum(W * (amp2 * corr)))
@@ -151,5 +156,5 @@ def neg_log_likelihood(theta: np.ndarray, diff2: np.ndarray, Z: np.ndarray, inv_
     # d k / d log ls_d = amp2 * 5/3 (1 + sqrt(5) r) exp(-sqrt(5) r) * diff_d^2 / ls_d^2
     r = np.sqrt(5.0 * r2)
     g = amp2 * (5.0 / 3.0) * (1.0 + r) * np.exp(-r)
-    grad[2:] = -0.5 * np.einsum("ij,ijk->k", W * g, scaled)
+    grad[2:] = -0.5 * ((W * g).ravel() @ flat) * inv_ls2
     return nll, grad
