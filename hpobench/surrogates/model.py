@@ -14,10 +14,12 @@ at budget ``b`` is one function of ``(config, b)``, whichever path reached ``b``
 matters for LeNet, whose errors fall from ~0.9 to ~0.01: on the raw scale the early budgets
 alone would steer the splits.
 
-``kind="gp"`` fits a Gaussian process to the same targets instead
+``kind="gp"`` fits a Gaussian process to the same errors instead
 (:class:`~hpobench.surrogates.gp_model.MultiOutputGP`: one ARD Matern 5/2 kernel shared by all
-budgets, a configuration's seeds averaged into one row); it validates better on the noisy,
-smooth LeNet and random-features tables, the forest on the kernel-LS table's plateaus.
+budgets, a configuration's seeds averaged into one row), on their normal scores and with rotated
+pairs of the ordered inputs (:mod:`~hpobench.surrogates.gp_features`); it validates better on
+every recorded table, and is the default of the LeNet and random-features surrogates (on the
+1,024 kernel-LS configurations its fit takes half a minute, the forest's half a second).
 
 ``kind="point"`` instead fits one bootstrap random forest over (encoded configuration, log
 budget) rows — the textbook surrogate, kept to compare against (``surrogate validate`` reports
