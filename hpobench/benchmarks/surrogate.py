@@ -278,7 +278,7 @@ class KernelLSDigitsSurrogate(SurrogateBenchmark):
     source = "kernel-ls-digits"
     validation_threshold = 0.9
     # the forest: held-out Spearman at R 0.913 against 0.925 for the GP, but the GP's fit on
-    # 1,024 configurations takes 36 s against 0.5 s, in every process (docs/surrogates.md)
+    # 1,024 configurations takes 20 s against 0.5 s, in every process (docs/surrogates.md)
     default_model = "curve"
 
 

@@ -19,7 +19,7 @@ alone would steer the splits.
 budgets, a configuration's seeds averaged into one row), on their normal scores and with rotated
 pairs of the ordered inputs (:mod:`~hpobench.surrogates.gp_features`); it validates better on
 every recorded table, and is the default of the LeNet and random-features surrogates (on the
-1,024 kernel-LS configurations its fit takes half a minute, the forest's half a second).
+1,024 kernel-LS configurations its fit takes 20 s, the forest's half a second).
 
 ``kind="point"`` instead fits one bootstrap random forest over (encoded configuration, log
 budget) rows — the textbook surrogate, kept to compare against (``surrogate validate`` reports
