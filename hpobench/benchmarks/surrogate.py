@@ -3,7 +3,8 @@
 * :class:`SurrogateBenchmark` (``*-surrogate``) — a model fitted on the recorded curves (a
   Gaussian process or a tree ensemble, :mod:`hpobench.surrogates.model`) predicts validation error, test error and seconds at any
   budget of the continuous fidelity, for any configuration of the source benchmark's space.
-  Seeded noise with the measured seed-to-seed spread is added; a configuration's value at
+  Seeded noise with the measured seed-to-seed spread is added (validation and test noise
+  correlated as in the recorded runs, :class:`~hpobench.surrogates.model.SeedNoise`); a configuration's value at
   budget ``b`` depends only on ``(config, b, seed)``, so a promoted configuration continues its
   own curve. ``cost`` is the predicted seconds (of the continuation only, when resumed).
 * :class:`TableBenchmark` (``*-table``) — only recorded values: a configuration is looked up as
@@ -31,7 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..surrogates.model import KINDS, LOG_EPS, CurveData, CurveModel
+from ..surrogates.model import KINDS, LOG_EPS, CurveData, CurveModel, SeedNoise
 from ..surrogates.table import TABLE_FILE, TableMissingError, file_sha256, read_manifest, read_rows
 from .base import Benchmark, Fidelity, Result, config_key, stable_seed
 
@@ -174,12 +175,18 @@ class SurrogateBenchmark(RecordedBenchmark):
         return self._cached(("model", self.model_kind, self.n_trees), lambda: CurveModel(self.model_kind, self.n_trees).fit(self.data))
 
     @property
+    def seed_noise(self) -> SeedNoise:
+        """The table's measured seed-to-seed spread (validation and test, their correlation)."""
+        return self._cached(("noise",), self.data.noise)
+
+    @property
     def noise_sd(self) -> np.ndarray:
-        return self._cached(("noise",), self.data.noise)[0]
+        """Per-budget seed-to-seed standard deviation of the log validation error."""
+        return self.seed_noise.val_sd
 
     @property
     def noise_rho(self) -> float:
-        return self._cached(("noise",), self.data.noise)[1]
+        return self.seed_noise.rho
 
     def fit_model(self, data: CurveData) -> CurveModel:
         """A model of this benchmark's kind fitted on ``data`` (for cross-validation)."""
@@ -194,12 +201,13 @@ class SurrogateBenchmark(RecordedBenchmark):
             val, test, sec = (a[0] for a in self.model.predict(self.space.encode(config)[None, :]))
             if self.noise_scale > 0 and seed is not None and self.noise_sd.any():
                 rng = np.random.default_rng(stable_seed(self.name, key[0], seed))
-                z = math.sqrt(self.noise_rho) * rng.standard_normal() + math.sqrt(1 - self.noise_rho) * rng.standard_normal(len(self.budgets))
-                # the spread was measured on log(error + LOG_EPS) (CurveData.noise): a seed
-                # scales a curve's error, it never pushes a positive error to exactly 0
-                factor = np.exp(self.noise_scale * self.noise_sd * z)
-                val = np.clip((val + LOG_EPS) * factor - LOG_EPS, 0.0, 1.0)
-                test = np.clip((test + LOG_EPS) * factor - LOG_EPS, 0.0, 1.0)
+                noise = self.seed_noise
+                z_val, z_test = noise.draw(rng)
+                # the spread was measured on log(error + LOG_EPS) (SeedNoise): a seed scales a
+                # curve's error, it never pushes a positive error to exactly 0; validation and
+                # test move together only as much as recorded runs do
+                val = np.clip((val + LOG_EPS) * np.exp(self.noise_scale * noise.val_sd * z_val) - LOG_EPS, 0.0, 1.0)
+                test = np.clip((test + LOG_EPS) * np.exp(self.noise_scale * noise.test_sd * z_test) - LOG_EPS, 0.0, 1.0)
             if len(self._curves) > 50_000:
                 self._curves.clear()
             hit = self._curves[key] = (val, test, sec)
