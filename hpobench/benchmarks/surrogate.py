@@ -4,9 +4,9 @@
   Gaussian process or a tree ensemble, :mod:`hpobench.surrogates.model`) predicts validation error, test error and seconds at any
   budget of the continuous fidelity, for any configuration of the source benchmark's space.
   Seeded noise with the measured seed-to-seed spread is added (validation and test noise
-  correlated as in the recorded runs, :class:`~hpobench.surrogates.model.SeedNoise`); a configuration's value at
-  budget ``b`` depends only on ``(config, b, seed)``, so a promoted configuration continues its
-  own curve. ``cost`` is the predicted seconds (of the continuation only, when resumed).
+  correlated as in the recorded runs, :class:`~hpobench.surrogates.model.SeedNoise`); a
+  configuration's value at budget ``b`` depends only on ``(config, b, seed)``, so a promoted
+  configuration continues its own curve. ``cost`` is the predicted seconds (of the continuation only, when resumed).
 * :class:`TableBenchmark` (``*-table``) — only recorded values: a configuration is looked up as
   its nearest recorded configuration (Euclidean distance in the unit-cube encoding of the
   space), a budget as the smallest recorded budget at or above it, and the values recorded there
