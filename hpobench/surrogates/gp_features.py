@@ -23,7 +23,7 @@ Example:
     >>> import numpy as np
     >>> Y = np.array([[0.01], [0.02], [0.02], [0.9]])
     >>> s = NormalScores.fit(Y)
-    >>> bool(np.allclose(s.inverse(s.transform(Y)), Y))
+    >>> bool(np.allclose(s.inverse(s.training_scores), Y))
     True
     >>> with_rotated_pairs(np.array([[0.2, 0.6]]), [(0, 1)]).round(2).tolist()
     [[0.2, 0.6, 0.4, 0.3]]
@@ -41,30 +41,27 @@ __all__ = ["NormalScores", "with_rotated_pairs"]
 class NormalScores:
     """The per-column rank-to-normal-quantile map of a table of targets, and its inverse."""
 
-    def __init__(self, values: np.ndarray, scores: np.ndarray):
+    def __init__(self, values: np.ndarray, scores: np.ndarray, training_scores: np.ndarray):
         # per column: the recorded values sorted, and the score of each (non-decreasing)
         self.values, self.scores = values, scores
-        P = values.shape[1]
+        #: the scores of the rows the map was fitted on, in their order: the GP's targets
+        self.training_scores = training_scores
+        n, P = values.shape
+        self._n = n
         # one sorted 1-D array for all columns: column p's scores shifted by p * _GAP, so one
-        # searchsorted finds every column's interval at once (scores lie within +-4)
-        self._flat = (scores + _GAP * np.arange(P)).T.ravel()
-        self._n = values.shape[0]
+        # searchsorted finds every column's interval at once (scores lie within +-6)
+        self._offset = _GAP * np.arange(P)
+        self._flat = (scores + self._offset).T.ravel()
+        self._column_start = n * np.arange(P)
+        self._cols = np.arange(P)
 
     @classmethod
     def fit(cls, Y: np.ndarray) -> "NormalScores":
         """The map of the columns of ``Y`` (n, P); needs ``n >= 1`` and no ``nan``."""
         Y = np.asarray(Y, dtype=float)
+        Z = ndtri((rankdata(Y, axis=0) - 0.5) / len(Y))
         order = np.argsort(Y, axis=0, kind="stable")
-        values = np.take_along_axis(Y, order, axis=0)
-        return cls(values, np.take_along_axis(cls._scores(Y), order, axis=0))
-
-    @staticmethod
-    def _scores(Y: np.ndarray) -> np.ndarray:
-        return ndtri((rankdata(Y, axis=0) - 0.5) / len(Y))
-
-    def transform(self, Y: np.ndarray) -> np.ndarray:
-        """Scores of the rows the map was fitted on (``Y`` is those rows)."""
-        return self._scores(np.asarray(Y, dtype=float))
+        return cls(np.take_along_axis(Y, order, axis=0), np.take_along_axis(Z, order, axis=0), Z)
 
     def inverse(self, Z: np.ndarray) -> np.ndarray:
         """Values of scores ``Z`` (m, P): linear between the recorded values, clipped to their
@@ -74,16 +71,13 @@ class NormalScores:
         n = self._n
         if n == 1:
             return np.broadcast_to(self.values[0], Z.shape).copy()
-        lo, hi = self.scores[0], self.scores[-1]
-        Zc = np.clip(Z, lo, hi)
-        offset = _GAP * np.arange(P)
+        Zc = np.clip(Z, self.scores[0], self.scores[-1])
         # position of each score within its column: index of the first recorded score above it
-        pos = np.searchsorted(self._flat, (Zc + offset).ravel(), side="right").reshape(m, P) - n * np.arange(P)
+        pos = np.searchsorted(self._flat, (Zc + self._offset).ravel(), side="right").reshape(m, P) - self._column_start
         upper = np.clip(pos, 1, n - 1)
         lower = upper - 1
-        cols = np.arange(P)
-        z0, z1 = self.scores[lower, cols], self.scores[upper, cols]
-        v0, v1 = self.values[lower, cols], self.values[upper, cols]
+        z0, z1 = self.scores[lower, self._cols], self.scores[upper, self._cols]
+        v0, v1 = self.values[lower, self._cols], self.values[upper, self._cols]
         t = np.clip((Zc - z0) / np.maximum(z1 - z0, 1e-12), 0.0, 1.0)
         return v0 + t * (v1 - v0)
 

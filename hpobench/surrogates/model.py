@@ -44,6 +44,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -386,10 +387,10 @@ class CurveModel:
             # inputs with rotated pairs of the ordered parameters, errors as normal scores
             # (gp_features explains both and docs/surrogates.md measures them)
             self.pairs = list(itertools.combinations(data.ordered_dims, 2))
-            X = with_rotated_pairs(per_config(data.X), self.pairs)
-            mean_logerr = per_config(logerr)
-            self.scores = NormalScores.fit(mean_logerr)
-            self.gp_errors = MultiOutputGP.fit(X, self.scores.transform(mean_logerr), counts)
+            self._gp_inputs = functools.partial(with_rotated_pairs, pairs=self.pairs)
+            X = self._gp_inputs(per_config(data.X))
+            self.scores = NormalScores.fit(per_config(logerr))
+            self.gp_errors = MultiOutputGP.fit(X, self.scores.training_scores, counts)
             self.gp_cost = MultiOutputGP.fit(X, per_config(logsec), counts)
         else:
             X = self._point_inputs(data.X)
@@ -411,9 +412,7 @@ class CurveModel:
             e = np.exp(self.forest.predict(X))
             val, test, sec = e[:, : self.B] - LOG_EPS, e[:, self.B : 2 * self.B] - LOG_EPS, e[:, 2 * self.B :]
         elif self.kind == "gp":
-            from .gp_features import with_rotated_pairs
-
-            X = with_rotated_pairs(X, self.pairs)
+            X = self._gp_inputs(X)
             e = np.exp(self.scores.inverse(self.gp_errors.predict(X)))
             val, test = e[:, : self.B] - LOG_EPS, e[:, self.B :] - LOG_EPS
             # cumulative seconds never fall with the budget; a smoothed mean might
