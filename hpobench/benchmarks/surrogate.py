@@ -6,7 +6,10 @@
   Seeded noise with the measured seed-to-seed spread is added (validation and test noise
   correlated as in the recorded runs, :class:`~hpobench.surrogates.model.SeedNoise`); a
   configuration's value at budget ``b`` depends only on ``(config, b, seed)``, so a promoted
-  configuration continues its own curve. ``cost`` is the predicted seconds (of the continuation only, when resumed).
+  configuration continues its own curve. With noise, the errors returned are whole counts of
+  the recorded validation and test sets (multiples of ``1/n``, ``n`` read off the recorded
+  errors), as one real run's are, and no fewer than the fewest any recorded run made; the
+  noise-free prediction (``seed=None``) is the expected error. ``cost`` is the predicted seconds (of the continuation only, when resumed).
 * :class:`TableBenchmark` (``*-table``) — only recorded values: a configuration is looked up as
   its nearest recorded configuration (Euclidean distance in the unit-cube encoding of the
   space), a budget as the smallest recorded budget at or above it, and the values recorded there
@@ -32,7 +35,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..surrogates.model import KINDS, LOG_EPS, CurveData, CurveModel, SeedNoise
+from ..surrogates.model import KINDS, LOG_EPS, CurveData, CurveModel, SeedNoise, error_grid
 from ..surrogates.table import TABLE_FILE, TableMissingError, file_sha256, read_manifest, read_rows
 from .base import Benchmark, Fidelity, Result, config_key, stable_seed
 
@@ -188,6 +191,24 @@ class SurrogateBenchmark(RecordedBenchmark):
     def noise_rho(self) -> float:
         return self.seed_noise.rho
 
+    @property
+    def error_grids(self) -> tuple[int | None, int | None]:
+        """The number of validation and of test examples the recorded errors were counted on
+        (:func:`~hpobench.surrogates.model.error_grid`; None for a continuous loss)."""
+        return self._cached(("grids",), lambda: (error_grid(self.data.val), error_grid(self.data.test)))
+
+    def _counted(self, error: float, which: int) -> float:
+        """``error`` (0: validation, 1: test) as a whole count of the set's examples, and no
+        fewer than the fewest any recorded run made (a seed's luck does not beat every real run)."""
+        n = self.error_grids[which]
+        if not n or math.isnan(error):
+            return error
+        fewest = self._cached(("fewest", which), lambda: round(float(np.nanmin((self.data.val, self.data.test)[which])) * n))
+        return max(round(error * n), fewest) / n
+
+    def _noisy(self, seed: int | None) -> bool:
+        return self.noise_scale > 0 and seed is not None and bool(self.noise_sd.any())
+
     def fit_model(self, data: CurveData) -> CurveModel:
         """A model of this benchmark's kind fitted on ``data`` (for cross-validation)."""
         return CurveModel(self.model_kind, self.n_trees).fit(data)
@@ -199,7 +220,7 @@ class SurrogateBenchmark(RecordedBenchmark):
         hit = self._curves.get(key)
         if hit is None:
             val, test, sec = (a[0] for a in self.model.predict(self.space.encode(config)[None, :]))
-            if self.noise_scale > 0 and seed is not None and self.noise_sd.any():
+            if self._noisy(seed):
                 rng = np.random.default_rng(stable_seed(self.name, key[0], seed))
                 noise = self.seed_noise
                 z_val, z_test = noise.draw(rng)
@@ -221,7 +242,13 @@ class SurrogateBenchmark(RecordedBenchmark):
             return float(np.interp(math.log(b), lb, curve))
 
         cost = self._cost(budget, resume_from, lambda b: at(sec, b))
-        return Result(loss=at(val, budget), cost=cost, test_loss=at(test, budget), info={"surrogate": self.model_kind})
+        loss, test_loss = at(val, budget), at(test, budget)
+        if self._noisy(seed):
+            # one training run's error is a count of misclassified examples over the set's
+            # size, as recorded: a run ties with another as real runs do, where a continuous
+            # value would always tell the two apart
+            loss, test_loss = self._counted(loss, 0), self._counted(test_loss, 1)
+        return Result(loss=loss, cost=cost, test_loss=test_loss, info={"surrogate": self.model_kind})
 
 
 class TableBenchmark(RecordedBenchmark):

@@ -1,7 +1,8 @@
-"""``python -m hpobench surrogate {record, check, plot, validate}``: parsing and printing only.
+"""``python -m hpobench surrogate {record, check, plot, validate, agree}``: parsing and printing only.
 
-The work is done by :mod:`~hpobench.surrogates.record`, :mod:`~hpobench.surrogates.validate`
-and :mod:`~hpobench.surrogates.table` (and :mod:`~hpobench.surrogates.figures`).
+The work is done by :mod:`~hpobench.surrogates.record`, :mod:`~hpobench.surrogates.validate`,
+:mod:`~hpobench.surrogates.agreement` and :mod:`~hpobench.surrogates.table` (and
+:mod:`~hpobench.surrogates.figures`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,16 @@ def add_surrogate_parser(sub, parser_class) -> None:
     v.add_argument("--out", help="where the scatter plot goes (default surrogates/<benchmark>/validation.png, or validation-<model>.png with --model)")
     v.add_argument("--json", action="store_true", help="print the result as JSON")
     v.set_defaults(func=cmd_validate)
+
+    a = ss.add_parser("agree", help="do optimizers order alike on a surrogate and on its table of real runs?")
+    a.add_argument("name", help="a recorded benchmark (lenet-digits, ...; or its -surrogate / -table name)")
+    a.add_argument("--optimizers", default="random,tpe,hyperband", help="comma-separated, at least two (random,tpe,hyperband)")
+    a.add_argument("--budget", default="20R", help="each run's budget: 20R, 50, ... (20R)")
+    a.add_argument("--seeds", type=int, default=20, help="seeds 0..N-1 per optimizer and benchmark (20)")
+    a.add_argument("--alpha", type=float, default=0.05, help="level of the Mann-Whitney tests (0.05)")
+    a.add_argument("--root", help="root of the recordings (default: the repository's surrogates/)")
+    a.add_argument("--json", action="store_true", help="print the result as JSON")
+    a.set_defaults(func=cmd_agree)
 
 
 def _usage(message: str):
@@ -158,3 +169,41 @@ def cmd_validate(args) -> int:
     else:
         print(format_report(report))
     return 0 if report["passed"] else 1
+
+
+def cmd_agree(args) -> int:
+    from ..benchmarks import benchmark_names
+    from ..cli import _split_names
+    from ..optimizers import UnknownNameError, get_optimizer_class
+    from ..runner import parse_budget
+    from .agreement import agreement, format_agreement
+    from .table import TableMissingError
+
+    names = _split_names(args.optimizers, "optimizers")
+    if len(names) < 2:
+        raise _usage(f"--optimizers needs at least two names, got {args.optimizers!r}")
+    for name in names:
+        try:
+            get_optimizer_class(name)
+        except UnknownNameError as exc:
+            raise _usage(str(exc)) from None
+    if args.seeds < 2:
+        raise _usage(f"--seeds must be >= 2, got {args.seeds}")
+    if not 0 < args.alpha < 1:
+        raise _usage(f"--alpha must be in (0, 1), got {args.alpha}")
+    sources = sorted(n.removesuffix("-surrogate") for n in benchmark_names() if n.endswith("-surrogate"))
+    source = args.name.removesuffix("-surrogate").removesuffix("-table")
+    if source not in sources:
+        raise _usage(f"{args.name!r} has no surrogate and table benchmarks; give one of {', '.join(sources)}")
+    try:
+        parse_budget(args.budget)
+        report = agreement(source, names, args.budget, seeds=args.seeds, alpha=args.alpha, root=args.root)
+    except (TableMissingError, ValueError) as exc:
+        raise _usage(str(exc)) from None
+    if args.json:
+        import json
+
+        print(json.dumps(report.to_dict(), indent=1))
+    else:
+        print(format_agreement(report))
+    return 1 if report.disagreements else 0

@@ -53,7 +53,7 @@ import numpy as np
 
 from ..space import Categorical, Space
 
-__all__ = ["CurveData", "SeedNoise", "PackedForest", "CurveModel", "interpolate_log", "FAIL_ERROR", "KINDS", "LOG_EPS"]
+__all__ = ["CurveData", "SeedNoise", "PackedForest", "CurveModel", "interpolate_log", "error_grid", "FAIL_ERROR", "KINDS", "LOG_EPS"]
 
 #: Offset of the log-error targets, below one misclassification in the validation sets used.
 LOG_EPS = 1e-3
@@ -62,6 +62,25 @@ KINDS = ("curve", "gp", "point")
 #: The error a failed evaluation (``nan``) counts as when fitting and scoring: chance level of
 #: the ten-class problems recorded.
 FAIL_ERROR = 0.9
+
+
+def error_grid(values: np.ndarray, max_multiple: int = 50, tol: float = 1e-6) -> int | None:
+    """The number ``n`` of examples behind recorded error rates: the smallest ``n`` for which
+    every finite value is a whole multiple of ``1/n`` (an error counted on ``n`` validation or
+    test examples), or None where the values are not on such a grid (a continuous loss).
+
+    Every gap between two values is then a multiple of ``1/n``, so ``n`` is ``j`` over the
+    smallest gap for some whole ``j``; ``j`` up to ``max_multiple`` is tried.
+    """
+    v = np.unique(np.asarray(values, dtype=float)[np.isfinite(values)])
+    if len(v) < 2:
+        return None
+    gap = float(np.diff(v).min())
+    for j in range(1, max_multiple + 1):
+        n = int(round(j / gap))
+        if n >= 1 and np.all(np.abs(v * n - np.round(v * n)) < tol * max(1, n)):
+            return n
+    return None
 
 
 @dataclass
