@@ -393,6 +393,7 @@ def test_agree_cli_prints_the_orders_and_bad_input_is_one_line_exit_2(capsys):
         ["branin"],
         ["kernel-ls-digits", "--optimizers", "random"],
         ["kernel-ls-digits", "--optimizers", "random,nosuch"],
+        ["kernel-ls-digits", "--optimizers", "random,gp"],  # the GP takes no conditional parameters
         ["kernel-ls-digits", "--seeds", "1"],
         ["kernel-ls-digits", "--alpha", "1.5"],
         ["kernel-ls-digits", "--budget", "3x"],

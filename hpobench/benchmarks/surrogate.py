@@ -9,7 +9,8 @@
   configuration continues its own curve. With noise, the errors returned are whole counts of
   the recorded validation and test sets (multiples of ``1/n``, ``n`` read off the recorded
   errors), as one real run's are, and no fewer than the fewest any recorded run made; the
-  noise-free prediction (``seed=None``) is the expected error. ``cost`` is the predicted seconds (of the continuation only, when resumed).
+  noise-free prediction (``seed=None``) is the expected error. ``cost`` is the predicted
+  seconds (of the continuation only, when resumed).
 * :class:`TableBenchmark` (``*-table``) — only recorded values: a configuration is looked up as
   its nearest recorded configuration (Euclidean distance in the unit-cube encoding of the
   space), a budget as the smallest recorded budget at or above it, and the values recorded there

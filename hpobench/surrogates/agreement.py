@@ -39,7 +39,12 @@ from itertools import combinations
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-__all__ = ["CRITERIA", "PairOrder", "Agreement", "final_errors", "pair_orders", "disagreements", "agreement", "format_agreement"]
+__all__ = ["AgreementError", "CRITERIA", "PairOrder", "Agreement", "final_errors", "pair_orders", "disagreements", "agreement", "format_agreement"]
+
+class AgreementError(ValueError):
+    """The comparison cannot be run as asked (too few optimizers or seeds, a bad level, an
+    optimizer that cannot run on the benchmark)."""
+
 
 #: What is compared: the incumbent's final validation error (what the optimizers minimise) and
 #: its final test error (what a study reports).
@@ -194,16 +199,22 @@ def agreement(source: str, optimizers: list[str], budget: str = "20R", seeds: in
     """
     from ..benchmarks import get_benchmark
 
+    from ..optimizers import get_optimizer_class
+
     if len(optimizers) < 2:
-        raise ValueError(f"agreement needs at least two optimizers, got {optimizers}")
+        raise AgreementError(f"agreement needs at least two optimizers, got {optimizers}")
     if seeds < 2:
-        raise ValueError(f"agreement needs at least 2 seeds, got {seeds}")
+        raise AgreementError(f"agreement needs at least 2 seeds, got {seeds}")
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+        raise AgreementError(f"alpha must be in (0, 1), got {alpha}")
     for suffix in ("-surrogate", "-table"):
         source = source.removesuffix(suffix)
     # the registered benchmarks, so that each surrogate uses its own default model
     benches = [get_benchmark(f"{source}-{kind}", **({} if root is None else {"root": root})) for kind in ("surrogate", "table")]
+    for name in optimizers:
+        why = get_optimizer_class(name).capabilities.why_not(benches[0].space, benches[0].fidelity)
+        if why is not None:
+            raise AgreementError(f"optimizer {name!r} cannot run on {benches[0].name!r}: it {why}")
     report = Agreement(benches[0].name, benches[1].name, list(optimizers), str(budget), int(seeds), float(alpha))
     for bench in benches:
         report.finals[bench.name] = final_errors(bench, optimizers, budget, seeds)

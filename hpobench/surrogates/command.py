@@ -176,7 +176,7 @@ def cmd_agree(args) -> int:
     from ..cli import _split_names
     from ..optimizers import UnknownNameError, get_optimizer_class
     from ..runner import parse_budget
-    from .agreement import agreement, format_agreement
+    from .agreement import AgreementError, agreement, format_agreement
     from .table import TableMissingError
 
     names = _split_names(args.optimizers, "optimizers")
@@ -197,8 +197,11 @@ def cmd_agree(args) -> int:
         raise _usage(f"{args.name!r} has no surrogate and table benchmarks; give one of {', '.join(sources)}")
     try:
         parse_budget(args.budget)
+    except ValueError as exc:
+        raise _usage(str(exc)) from None
+    try:
         report = agreement(source, names, args.budget, seeds=args.seeds, alpha=args.alpha, root=args.root)
-    except (TableMissingError, ValueError) as exc:
+    except (TableMissingError, AgreementError) as exc:
         raise _usage(str(exc)) from None
     if args.json:
         import json
