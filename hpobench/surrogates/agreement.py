@@ -198,7 +198,6 @@ def agreement(source: str, optimizers: list[str], budget: str = "20R", seeds: in
         root: the recordings' root (default: the repository's ``surrogates/``).
     """
     from ..benchmarks import get_benchmark
-
     from ..optimizers import get_optimizer_class
 
     if len(optimizers) < 2:
