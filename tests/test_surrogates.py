@@ -186,8 +186,8 @@ def test_surrogate_noise_reproduces_the_recorded_spread_and_val_test_correlation
     recorded tables' spread, and validation and test move together only as much as in recorded
     runs: almost in step at budget 1 on ``lenet-digits`` (the whole net is still bad or good),
     nearly independently at R (the seed's luck on 359 validation images is not luck on the test
-    images). A surrogate whose test error followed its validation noise would reward optimizers
-    for selecting lucky seeds."""
+    images), and between budgets they are as correlated as in recorded runs. A surrogate whose
+    test error followed its validation noise would reward optimizers for selecting lucky seeds."""
     from hpobench.surrogates.model import LOG_EPS
 
     b = get_benchmark("lenet-digits-surrogate")
@@ -200,6 +200,14 @@ def test_surrogate_noise_reproduces_the_recorded_spread_and_val_test_correlation
         assert abs(test[:, j].std() - measured.test_sd[j]) < 0.1 * measured.test_sd[j]
         assert abs(np.corrcoef(val[:, j], test[:, j])[0, 1] - measured.val_test_corr[j]) < 0.06
     assert measured.val_test_corr[0] > 0.8 and measured.val_test_corr[-1] < 0.4
+    # between budgets, as recorded: a seed lucky at budget 1 is not lucky at R, while budgets
+    # 27 and 81 move together (one correlation for every pair of budgets made early budgets
+    # predict R better than real runs do, and early stopping look better than it is)
+    R, k27 = len(b.budgets) - 1, int(np.searchsorted(b.budgets, 27))
+    early, late = measured.val_budget_corr[0, R], measured.val_budget_corr[k27, R]
+    assert abs(early) < 0.1 and late > 0.4
+    for j, target in ((0, early), (k27, late)):
+        assert abs(np.corrcoef(val[:, j], val[:, R])[0, 1] - target) < 0.06
 
 
 def test_surrogate_errors_are_whole_counts_of_the_recorded_sets():

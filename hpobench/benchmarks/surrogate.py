@@ -189,10 +189,6 @@ class SurrogateBenchmark(RecordedBenchmark):
         return self.seed_noise.val_sd
 
     @property
-    def noise_rho(self) -> float:
-        return self.seed_noise.rho
-
-    @property
     def error_grids(self) -> tuple[int | None, int | None]:
         """The number of validation and of test examples the recorded errors were counted on
         (:func:`~hpobench.surrogates.model.error_grid`; None for a continuous loss)."""

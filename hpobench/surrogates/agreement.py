@@ -22,7 +22,7 @@ trial from its prior (hyperopt's first 20 trials come from it), so it *is* rando
 other draws; and on ``lenet-digits`` at 20R not even Hyperband's test error differs from random
 search's over 200 seeds of real runs (the table), though its validation error does. The order
 of the three medians over 5 seeds then agrees between surrogate and table for some seeds and
-not for others (25 of 40 disjoint groups of 5 seeds; surrogates/README.md).
+not for others (42 of 80 disjoint groups of 5 seeds agreed; docs/surrogates.md).
 
 Example:
     >>> report = agreement("lenet-digits", ["random", "tpe", "hyperband"], "20R", seeds=20)  # doctest: +SKIP
