@@ -246,9 +246,9 @@ class SeedNoise:
         val_budget_corr, test_budget_corr: ``(B, B)`` correlation between budgets of a seed's
             validation (test) deviations, as measured (Ledoit-Wolf shrunk). Neighbouring
             budgets move together, distant ones hardly: on ``lenet-digits`` a seed's deviation
-            at budget 27 correlates 0.52 with its deviation at R, at budget 1 not at all (0.00),
-            so a seed that is lucky early is not lucky at R, and early stopping pays no more on
-            the surrogate than on real runs for it.
+            at budget 27 correlates 0.52 with its deviation at R, at budget 1 not at all (0.00):
+            a seed that is lucky early is not lucky at R, as in real runs, and its early luck
+            does not make early stopping look better than it is.
         val_test_corr: per-budget correlation of a seed's validation and test deviations. Far
             from 1 where the evaluation sets are small: on ``lenet-digits`` at R it is 0.13, so
             a seed that is lucky on the 359 validation images is not lucky on the test images,
