@@ -391,6 +391,20 @@ def test_surrogate_and_table_order_random_tpe_hyperband_alike(source, n_seeds):
         assert report.resolved_on(report.table), report.to_dict()
 
 
+def test_kernel_ls_surrogate_resolves_what_its_table_resolves_over_200_seeds():
+    """Over 200 seeds at 20R the kernel-LS surrogate resolves exactly the pairs its table of real
+    runs resolves, in the same direction, by validation and by test error (docs/surrogates.md):
+    Hyperband ahead of random search and TPE, the two of them not separated."""
+    from hpobench.surrogates.agreement import agreement
+
+    report = agreement("kernel-ls-digits", ["random", "tpe", "hyperband"], "20R", seeds=200)
+    assert report.disagreements == []
+    for criterion in ("val", "test"):
+        on_surrogate = [(o.a, o.b, o.sign) for o in report.orders[report.surrogate][criterion] if o.resolved]
+        on_table = [(o.a, o.b, o.sign) for o in report.orders[report.table][criterion] if o.resolved]
+        assert on_surrogate == on_table == [("random", "hyperband", 1), ("tpe", "hyperband", 1)], report.to_dict()
+
+
 def test_agree_cli_prints_the_orders_and_bad_input_is_one_line_exit_2(capsys):
     assert main(["surrogate", "agree", "kernel-ls-digits-surrogate", "--optimizers", "random,hyperband", "--budget", "3R", "--seeds", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
