@@ -405,6 +405,21 @@ def test_kernel_ls_surrogate_resolves_what_its_table_resolves_over_200_seeds():
         assert on_surrogate == on_table == [("random", "hyperband", 1), ("tpe", "hyperband", 1)], report.to_dict()
 
 
+@pytest.mark.slow  # 2,400 runs on the GP surrogate and the table: about a minute, too long for every run
+def test_lenet_surrogate_resolves_what_its_table_resolves_by_validation_error_over_400_seeds():
+    """Over 400 seeds at 20R the LeNet surrogate resolves exactly the pairs its table resolves by
+    validation error (Hyperband ahead of random search and TPE). By test error it gives
+    Hyperband a small advantage that real runs do not show: its known limit
+    (docs/surrogates.md), so only validation error is asserted."""
+    from hpobench.surrogates.agreement import agreement
+
+    report = agreement("lenet-digits", ["random", "tpe", "hyperband"], "20R", seeds=400)
+    on_surrogate = [(o.a, o.b, o.sign) for o in report.orders[report.surrogate]["val"] if o.resolved]
+    on_table = [(o.a, o.b, o.sign) for o in report.orders[report.table]["val"] if o.resolved]
+    assert on_surrogate == on_table == [("random", "hyperband", 1), ("tpe", "hyperband", 1)], report.to_dict()
+    assert not [d for d in report.disagreements if d.startswith("val:")]
+
+
 def test_agree_cli_prints_the_orders_and_bad_input_is_one_line_exit_2(capsys):
     assert main(["surrogate", "agree", "kernel-ls-digits-surrogate", "--optimizers", "random,hyperband", "--budget", "3R", "--seeds", "3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
