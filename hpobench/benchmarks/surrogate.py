@@ -192,15 +192,28 @@ class SurrogateBenchmark(RecordedBenchmark):
     def error_grids(self) -> tuple[int | None, int | None]:
         """The number of validation and of test examples the recorded errors were counted on
         (:func:`~hpobench.surrogates.model.error_grid`; None for a continuous loss)."""
-        return self._cached(("grids",), lambda: (error_grid(self.data.val), error_grid(self.data.test)))
+        return tuple(n for n, _ in self._counting)
+
+    @property
+    def _counting(self) -> tuple[tuple[int | None, int], ...]:
+        """Per set (validation, test): its size ``n`` and the fewest errors any recorded run
+        made, both read off the table once."""
+
+        def sets():
+            out = []
+            for errors in (self.data.val, self.data.test):
+                n = error_grid(errors)
+                out.append((n, round(float(np.nanmin(errors)) * n) if n else 0))
+            return tuple(out)
+
+        return self._cached(("counting",), sets)
 
     def _counted(self, error: float, which: int) -> float:
         """``error`` (0: validation, 1: test) as a whole count of the set's examples, and no
         fewer than the fewest any recorded run made (a seed's luck does not beat every real run)."""
-        n = self.error_grids[which]
+        n, fewest = self._counting[which]
         if not n or math.isnan(error):
             return error
-        fewest = self._cached(("fewest", which), lambda: round(float(np.nanmin((self.data.val, self.data.test)[which])) * n))
         return max(round(error * n), fewest) / n
 
     def _noisy(self, seed: int | None) -> bool:

@@ -33,7 +33,7 @@ Example:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import combinations
 
 import numpy as np
@@ -42,8 +42,9 @@ from scipy.stats import mannwhitneyu
 __all__ = ["AgreementError", "CRITERIA", "PairOrder", "Agreement", "final_errors", "pair_orders", "disagreements", "agreement", "format_agreement"]
 
 class AgreementError(ValueError):
-    """The comparison cannot be run as asked (too few optimizers or seeds, a bad level, an
-    optimizer that cannot run on the benchmark)."""
+    """The comparison cannot be run as asked (too few optimizers or seeds, a bad level or
+    budget, an unknown optimizer or one that cannot run on the benchmark, a benchmark without a
+    surrogate and a table)."""
 
 
 #: What is compared: the incumbent's final validation error (what the optimizers minimise) and
@@ -120,13 +121,7 @@ class Agreement:
             "seeds": self.seeds,
             "alpha": self.alpha,
             "medians": {b: {c: {o: float(np.median(v)) for o, v in per.items()} for c, per in crit.items()} for b, crit in self.finals.items()},
-            "orders": {
-                b: {
-                    c: [{"a": o.a, "b": o.b, "median_a": o.median_a, "median_b": o.median_b, "a_first": o.a_first, "pvalue": o.pvalue, "resolved": o.resolved} for o in orders]
-                    for c, orders in crit.items()
-                }
-                for b, crit in self.orders.items()
-            },
+            "orders": {b: {c: [asdict(o) for o in orders] for c, orders in crit.items()} for b, crit in self.orders.items()},
             "disagreements": self.disagreements,
             "agree": not self.disagreements,
         }
@@ -197,21 +192,29 @@ def agreement(source: str, optimizers: list[str], budget: str = "20R", seeds: in
         alpha: level of the Mann–Whitney tests.
         root: the recordings' root (default: the repository's ``surrogates/``).
     """
-    from ..benchmarks import get_benchmark
-    from ..optimizers import get_optimizer_class
+    from ..benchmarks import benchmark_names, get_benchmark
+    from ..optimizers import UnknownNameError, get_optimizer_class
+    from ..runner import parse_budget
 
     if len(optimizers) < 2:
-        raise AgreementError(f"agreement needs at least two optimizers, got {optimizers}")
+        raise AgreementError(f"agreement needs at least two optimizers, got {', '.join(optimizers) or 'none'}")
     if seeds < 2:
         raise AgreementError(f"agreement needs at least 2 seeds, got {seeds}")
     if not 0 < alpha < 1:
         raise AgreementError(f"alpha must be in (0, 1), got {alpha}")
-    for suffix in ("-surrogate", "-table"):
-        source = source.removesuffix(suffix)
+    try:
+        parse_budget(budget)
+        classes = [get_optimizer_class(name) for name in optimizers]
+    except (UnknownNameError, ValueError) as exc:
+        raise AgreementError(str(exc)) from None
+    source = source.removesuffix("-surrogate").removesuffix("-table")
+    sources = sorted(n.removesuffix("-surrogate") for n in benchmark_names() if n.endswith("-surrogate"))
+    if source not in sources:
+        raise AgreementError(f"{source!r} has no surrogate and table benchmarks; give one of {', '.join(sources)}")
     # the registered benchmarks, so that each surrogate uses its own default model
     benches = [get_benchmark(f"{source}-{kind}", **({} if root is None else {"root": root})) for kind in ("surrogate", "table")]
-    for name in optimizers:
-        why = get_optimizer_class(name).capabilities.why_not(benches[0].space, benches[0].fidelity)
+    for name, cls in zip(optimizers, classes):
+        why = cls.capabilities.why_not(benches[0].space, benches[0].fidelity)
         if why is not None:
             raise AgreementError(f"optimizer {name!r} cannot run on {benches[0].name!r}: it {why}")
     report = Agreement(benches[0].name, benches[1].name, list(optimizers), str(budget), int(seeds), float(alpha))
